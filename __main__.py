@@ -1,0 +1,5 @@
+import sys
+
+from restag.cli import main
+
+sys.exit(main())
