@@ -43,3 +43,15 @@ def gold_labels(shared_dir: Path) -> Path:
 def seed_path() -> Path:
     """The example resolution shipped in the package (A/RES/65/175)."""
     return REPO / "data" / "examples" / "A-RES-65-175.txt"
+
+
+@pytest.fixture(scope="session")
+def tiny_model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A complete model artifact around a tiny random BERT (2 layers, hidden 32).
+
+    Load it with ``Tagger.load(tiny_model_dir)``; predictions are meaningless but
+    deterministic. Session-scoped: treat the directory as read-only (copy it to change it).
+    """
+    from restag.model.tiny import build_tiny_artifact
+
+    return build_tiny_artifact(tmp_path_factory.mktemp("tiny-model"), seed=0)

@@ -1,0 +1,1 @@
+"""restag.eval"""

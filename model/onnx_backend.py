@@ -1,0 +1,204 @@
+"""ONNX Runtime backend: the network exported once, optionally int8-quantised, then cached.
+
+``Tagger.load(path, backend="onnx")`` builds an :class:`OnnxBackend` through
+:meth:`OnnxBackend.from_artifact`. The first load exports the PyTorch network to ONNX
+(dynamic batch and sequence axes), quantises its weights to int8 with
+``onnxruntime.quantization.quantize_dynamic`` when asked, and caches the file:
+
+- beside the model, in ``<model dir>/.restag-cache/``, when that directory is writable;
+- otherwise (the shipped default model inside site-packages) in the user cache,
+  ``$RESTAG_CACHE`` or ``$XDG_CACHE_HOME/restag`` or ``~/.cache/restag``.
+
+The cache file name carries a fingerprint of the artifact's weights and config plus the
+versions of the export recipe, torch and onnxruntime, so a retrained model or a new
+toolchain never picks up a stale export. Files are written to a temporary name and
+renamed, so two processes exporting at once both end with a complete file.
+
+Later loads only open the cached file: no torch network is built.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from restag.data.errors import ModelError
+
+if TYPE_CHECKING:  # pragma: no cover
+    from restag.model.artifact import Artifact
+
+logger = logging.getLogger(__name__)
+
+#: Bump when the export recipe changes so that old cached files are not reused.
+EXPORT_VERSION = "1"
+OPSET = 17
+INPUT_NAMES = ("input_ids", "attention_mask")
+OUTPUT_NAMES = ("theme_logits", "force_logits")
+CACHE_DIRNAME = ".restag-cache"
+
+
+def default_threads() -> int:
+    """CPU cores this process may use (respects affinity masks and cgroup-pinned sets)."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # pragma: no cover - not Linux
+        return max(1, os.cpu_count() or 1)
+
+
+def user_cache_dir() -> Path:
+    if os.environ.get("RESTAG_CACHE"):
+        return Path(os.environ["RESTAG_CACHE"]).expanduser()
+    base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+    return base / "restag"
+
+
+def fingerprint(directory: Path) -> str:
+    """Hash of everything in an artifact that changes the network's outputs."""
+    import onnxruntime
+    import torch
+
+    digest = hashlib.sha256(f"export={EXPORT_VERSION};opset={OPSET};torch={torch.__version__};ort={onnxruntime.__version__}".encode())
+    for path in sorted(directory.glob("*.safetensors")) + [directory / "config.json"]:
+        digest.update(path.name.encode())
+        with open(path, "rb") as stream:
+            for block in iter(lambda: stream.read(1 << 20), b""):
+                digest.update(block)
+    return digest.hexdigest()[:16]
+
+
+def _writable_dir(directory: Path) -> bool:
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=directory, prefix=".probe-"):
+            pass
+        return True
+    except OSError:
+        return False
+
+
+def cache_dir_for(model_dir: Path) -> Path:
+    """``<model dir>/.restag-cache`` if writable, else a per-model folder of the user cache."""
+    beside = model_dir / CACHE_DIRNAME
+    if _writable_dir(beside):
+        return beside
+    key = hashlib.sha256(str(model_dir.resolve()).encode()).hexdigest()[:12]
+    fallback = user_cache_dir() / "onnx" / f"{model_dir.name}-{key}"
+    if not _writable_dir(fallback):
+        raise ModelError(
+            f"cannot cache the ONNX export: neither {beside} nor {fallback} is writable; "
+            "set RESTAG_CACHE to a writable directory"
+        )
+    logger.info("model directory %s is read-only; caching the ONNX export in %s", model_dir, fallback)
+    return fallback
+
+
+def export_onnx(network: Any, path: Path) -> None:
+    """Export ``network`` (``forward(input_ids, attention_mask)``) to ``path``, atomically."""
+    import warnings
+
+    import torch
+
+    network = network.eval()
+    ids = torch.full((2, 8), 5, dtype=torch.long)
+    mask = torch.ones((2, 8), dtype=torch.long)
+    mask[1, 5:] = 0  # padding in the example, so that the traced graph keeps the mask path
+    axes = {name: {0: "batch", 1: "sequence"} for name in INPUT_NAMES} | {name: {0: "batch"} for name in OUTPUT_NAMES}
+    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    try:
+        with torch.inference_mode(False), torch.no_grad(), warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # tracer warnings about shape-dependent Python branches
+            torch.onnx.export(
+                network,
+                (ids, mask),
+                str(tmp),
+                dynamo=False,  # the TorchScript exporter: no onnxscript dependency, dynamic axes
+                input_names=list(INPUT_NAMES),
+                output_names=list(OUTPUT_NAMES),
+                dynamic_axes=axes,
+                opset_version=OPSET,
+                do_constant_folding=True,
+            )
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def quantize_int8(source: Path, target: Path) -> None:
+    """Dynamic int8 quantisation of the weights of ``source`` (activations stay float)."""
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+
+    tmp = target.with_name(f".{target.name}.tmp-{os.getpid()}")
+    root = logging.getLogger()
+    root.addFilter(_quiet_preprocess_advice)
+    try:
+        quantize_dynamic(str(source), str(tmp), weight_type=QuantType.QInt8, per_channel=False)
+        os.replace(tmp, target)
+    finally:
+        root.removeFilter(_quiet_preprocess_advice)
+        tmp.unlink(missing_ok=True)
+
+
+def _quiet_preprocess_advice(record: logging.LogRecord) -> bool:
+    """Drop onnxruntime's generic "consider pre-processing" warning (logged on the root logger)."""
+    return "pre-processing before quantization" not in record.getMessage()
+
+
+def cached_onnx_file(model_dir: Path, load_network: Callable[[], Any], *, quantize: bool) -> Path:
+    """Path of the (possibly quantised) ONNX file of ``model_dir``, exporting it if needed."""
+    cache = cache_dir_for(model_dir)
+    stem = f"model-{fingerprint(model_dir)}"
+    fp32 = cache / f"{stem}.fp32.onnx"
+    int8 = cache / f"{stem}.int8.onnx"
+    wanted = int8 if quantize else fp32
+    if wanted.exists():
+        return wanted
+    if not fp32.exists():
+        logger.info("exporting %s to ONNX (once; cached as %s)", model_dir, fp32)
+        export_onnx(load_network(), fp32)
+    if quantize:
+        logger.info("quantising the ONNX export to int8 (%s)", int8)
+        quantize_int8(fp32, int8)
+    return wanted
+
+
+class OnnxBackend:
+    """The backend protocol on an ONNX Runtime CPU session."""
+
+    def __init__(self, onnx_path: str | Path, *, threads: int | None = None) -> None:
+        import onnxruntime as ort
+
+        options = ort.SessionOptions()
+        options.intra_op_num_threads = threads or default_threads()
+        options.inter_op_num_threads = 1
+        options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
+        options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+        options.log_severity_level = 3  # errors only; ORT warns about unused initializers otherwise
+        try:
+            self.session = ort.InferenceSession(str(onnx_path), options, providers=["CPUExecutionProvider"])
+        except Exception as error:  # onnxruntime raises its own exception types
+            raise ModelError(f"cannot open ONNX model {onnx_path}: {error}; delete it to re-export") from None
+        self.path = Path(onnx_path)
+        self.threads = options.intra_op_num_threads
+
+    @classmethod
+    def from_artifact(cls, artifact: "Artifact", *, quantize: bool = True, threads: int | None = None) -> "OnnxBackend":
+        """Export (first time) or reuse the cached ONNX file of ``artifact``."""
+        path = cached_onnx_file(artifact.directory, artifact.load_network, quantize=quantize)
+        return cls(path, threads=threads)
+
+    def logits(self, input_ids: np.ndarray, attention_mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        ids = np.ascontiguousarray(input_ids, dtype=np.int64)
+        mask = np.ascontiguousarray(attention_mask, dtype=np.int64)
+        # Drop columns that are padding in every row: compute grows with sequence length.
+        length = int(mask.sum(axis=1).max()) if mask.size else 0
+        if 0 < length < mask.shape[1] and not mask[:, length:].any():
+            ids, mask = ids[:, :length], mask[:, :length]
+        theme, force = self.session.run(list(OUTPUT_NAMES), {"input_ids": ids, "attention_mask": mask})
+        return np.asarray(theme, dtype=np.float32), np.asarray(force, dtype=np.float32)
