@@ -106,9 +106,9 @@ def tidy(text: str) -> str:
 
 #: A number glued to the end of a word or closing punctuation: "Development2", "Declaration,1",
 #: "Organization;21", "2023,1", "“Agenda”,3", "(Habitat III),4".
-_GLUED = re.compile(r"(?<=[A-Za-z,;:.)\]”’\"'])(\d{1,3})(?=[\s,;:.)”’]|$)")
+_GLUED = re.compile(r"(?<=[A-Za-z,;:.)\]”’\"'])(\d{1,3})(?=[\s,;:)”’]|\.(?!\d)|$)")
 #: A number standing alone between spaces: "Change 3 that", "in 2016 5 and", "2019, 12 entitled".
-_SPACED = re.compile(r"(?<=\S) {1,4}(\d{1,3})(?=[ ,;:.]|$)")
+_SPACED = re.compile(r"(?<=\S) {1,4}(\d{1,3})(?=[ ,;:]|\.(?!\d)|$)")
 #: A marker glued to a year: "20 June 20255" (2025 + footnote 5).
 _AFTER_YEAR = re.compile(r"(?<=\b(?:19|20)\d\d)(\d{1,2})(?=[\s,;:.)]|$)")
 #: An explicit markdown reference: "[^12]".
@@ -136,6 +136,20 @@ _QUANTITY_NEXT = re.compile(
     r"\s*(?:per\s*cent|percent|%|years?|months?|days?|weeks?|hours?|million|billion|trillion|"
     r"times|countries|States|members|Member|percentage|degrees?|°|and\s+\d|to\s+\d|or\s+\d|"
     r"-\s*\d|–\s*\d|/)"
+)
+#: Lower-case words that may follow a spaced marker ("Change 3 that have", "2016 5 and the");
+#: any other lower-case word makes the number a count ("to include 1 item").
+_AFTER_SPACED_MARKER = frozenset(
+    """
+    and or nor but the a an that which who whose whom where when while as to in on of for at by
+    with from into through towards regarding concerning including inter is are was were has have
+    had be been it its their there also together can could may might should shall will would
+    entitled notes welcomes reaffirms recalls recognizes takes calls urges requests encourages
+    invites decides stresses emphasizes underlines expresses presents seeks acknowledges
+    whereby wherein thereby therein namely notably respectively both either not so thus among
+    against within without under over after before since until during upon via than held
+    thereof further
+    """.split()
 )
 _SHORT_ACRONYM = re.compile(r"(?:^|[\s(])[A-Z]{1,4}$")  # CO2, G20, PM2.5, H2
 
@@ -201,8 +215,8 @@ class FootnoteMarkers:
         after = text[end : end + 24]
         if _QUANTITY_NEXT.match(after):
             return False
-        next_word = after.strip().split(" ", 1)[0].strip(",;:.").lower() if after.strip() else ""
-        if next_word in _MONTHS:
+        next_word = after.strip().split(" ", 1)[0].strip(",;:.") if after.strip() else ""
+        if next_word.lower() in _MONTHS:
             return False
         before = text[max(0, start - 40) : start]
         if kind == "year":
@@ -216,7 +230,11 @@ class FootnoteMarkers:
             if prev.isalpha() and _SHORT_ACRONYM.search(before):
                 return False
             return True
-        # spaced: judge by the word before the number
+        # spaced: judge by the words around the number
+        if next_word and next_word[0].islower() and not (
+            next_word in _AFTER_SPACED_MARKER or next_word.endswith(("ing", "ed", "ly"))
+        ):
+            return False
         words = before.rstrip().rsplit(" ", 1)
         prev_word = words[-1] if words else ""
         bare = prev_word.strip("“”‘’\"'(").lower()

@@ -92,15 +92,21 @@ def _header_end(lines: Sequence[str], start: int) -> int | None:
 
 
 def _footnote_numbers(lines: Iterable[str]) -> list[int]:
-    """Footnote numbers in a footnote block, in order (a wrapped footnote is one entry)."""
-    found: list[int] = []
+    """Footnote numbers listed in footnote blocks (a wrapped footnote counts once).
+
+    A number counts when it continues the sequence (up to 3 ahead, as a footnote may be
+    split oddly) or restarts it at 1, as annexes may; a stray date line does no harm.
+    """
+    numbers: set[int] = set()
+    last = 0
     for line in lines:
         m = FOOTNOTE_LINE.match(line)
         if m:
             n = int(m.group(1))
-            if (not found and n <= 3) or (found and found[-1] < n <= found[-1] + 3):
-                found.append(n)
-    return found
+            if n == 1 or last < n <= last + 3:
+                numbers.add(n)
+                last = n
+    return sorted(numbers)
 
 
 def split_blocks(lines: Iterable[tuple[str, bool]], *, indent_starts: bool = False) -> list[Block]:
@@ -130,6 +136,7 @@ def split_blocks(lines: Iterable[tuple[str, bool]], *, indent_starts: bool = Fal
             continue
         if current and (
             OPERATIVE_START.match(line)
+            or CLOSING.match(line)
             or SUBITEM_START.match(line)
             or (indent_starts and line[:1].isspace())
         ):

@@ -56,7 +56,7 @@ def read_resolution(path: str | Path) -> Resolution:
         raise InputError(f"{path}: is a directory; expected a resolution file; pass the files in it")
     if size > MAX_BYTES:
         raise InputTooLargeError(
-            f"{path}: file is {size / 1e6:.1f} MB; expected at most {MAX_BYTES / 1e6:.0f} MB "
+            f"{path}: file is {size / 2**20:.1f} MiB; expected at most {MAX_BYTES / 2**20:.0f} MiB "
             f"(a resolution is well under 1 MB); split it or pass the resolution alone"
         )
     data = path.read_bytes()
@@ -94,8 +94,8 @@ def check_text(text: str, source: str) -> None:
     """Raise the specific :class:`InputError` for empty, binary or oversized text."""
     if len(text) > MAX_BYTES:
         raise InputTooLargeError(
-            f"{source}: text is {len(text) / 1e6:.1f} M characters; expected at most "
-            f"{MAX_BYTES / 1e6:.0f} M; pass one resolution at a time"
+            f"{source}: text is {len(text) / 2**20:.1f} Mi characters; expected at most "
+            f"{MAX_BYTES / 2**20:.0f} Mi; pass one resolution at a time"
         )
     if not text.strip():
         raise EmptyInputError(

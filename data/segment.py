@@ -12,7 +12,11 @@ Inside it:
 * after a page break, a paragraph continues when its text so far has no closing punctuation,
   or when the next line does not open a new paragraph;
 * every other block of the preamble opens a new preambular paragraph; short unpunctuated
-  blocks between paragraphs are section headings and are dropped.
+  blocks between paragraphs are section headings and are dropped;
+* in a resolution split into sections (I, II, ...) whose numbering restarts at 1, each section's
+  preamble stays preambular and operative paragraphs are numbered on through the document, so
+  that ids stay unique (the printed number is then the one in ``number`` minus the paragraphs of
+  the sections before).
 """
 
 from __future__ import annotations
@@ -150,6 +154,8 @@ def segment(layout: Layout, *, source: str, symbol: str | None = None) -> Resolu
     title = heading.title or _meta_title(layout)
     drafts = _split(blocks[start:end], texts[start:end], title)
     drafts = [d for d in drafts if d.lines]
+    if start == 0 and drafts and not _looks_like_body(drafts[0]):
+        drafts = []  # no heading, and the text does not open like a resolution paragraph
     if not drafts:
         raise NoResolutionBodyError(
             f"{source}: found no resolution body (no preambular or numbered operative "
@@ -170,6 +176,14 @@ def segment(layout: Layout, *, source: str, symbol: str | None = None) -> Resolu
     )
 
 
+def _looks_like_body(first: _Draft) -> bool:
+    text = first.text()
+    # a preambular paragraph ends with a comma (maybe followed by a footnote marker)
+    return first.kind == "operative" or bool(
+        _PREAMBLE_OPENER.match(text) and re.search(r",[”’\"')]?\s*\d{0,3}\s*$", text)
+    )
+
+
 def _split(blocks: list[Block], texts: list[str], title: str) -> list[_Draft]:
     drafts: list[_Draft] = []
     expected = 1
@@ -182,6 +196,8 @@ def _split(blocks: list[Block], texts: list[str], title: str) -> list[_Draft]:
             last_at[int(m.group(1))] = k
     pending_break = False
     preamble_count = 0
+    base = 0  # numbering restarts at 1 in each section of a sectioned resolution
+    in_section = False  # a section heading came after the last operative paragraph
     for k, (block, text) in enumerate(zip(blocks, texts)):
         if not text:
             continue
@@ -193,7 +209,10 @@ def _split(blocks: list[Block], texts: list[str], title: str) -> list[_Draft]:
         current = drafts[-1] if drafts else None
 
         m = NUMBERED.match(text) or BARE_NUMBER.match(block.lines[0])
-        if m and int(m.group(1)) == expected:
+        if m and int(m.group(1)) == 1 and in_section and expected > 1:
+            base = expected - 1
+        if m and int(m.group(1)) + base == expected:
+            in_section = False
             lines = _strip_number(block.lines)
             drafts.append(_Draft("operative", expected, lines, awaiting_text=not lines))
             expected += 1
@@ -229,9 +248,13 @@ def _split(blocks: list[Block], texts: list[str], title: str) -> list[_Draft]:
                 # an operative paragraph whose number the extraction lost
                 drafts.append(_Draft("operative", expected, list(block.lines)))
                 expected += 1
+            elif in_section and _PREAMBLE_OPENER.match(text):
+                preamble_count += 1  # the preamble of a section ("II / Recalling ... / 1. ...")
+                drafts.append(_Draft("preambular", preamble_count, list(block.lines)))
             elif continues or not _is_heading_like(text):
                 current.lines.extend(block.lines)
-            # else: a section heading between operative paragraphs
+            else:
+                in_section = True  # a section heading between operative paragraphs
             continue
         # preamble
         if continues:
@@ -240,6 +263,7 @@ def _split(blocks: list[Block], texts: list[str], title: str) -> list[_Draft]:
             drafts.append(_Draft("operative", expected, list(block.lines)))
             expected += 1
         elif _is_heading_like(text) and not _PREAMBLE_OPENER.match(text):
+            in_section = in_section or expected > 1
             continue
         else:
             preamble_count += 1

@@ -11,9 +11,11 @@ Examples:
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import logging
 import os
+import shlex
 import tempfile
 from pathlib import Path
 
@@ -57,6 +59,19 @@ def _write_atomic(path: Path, text: str) -> None:
         raise
 
 
+def _command_line(args: argparse.Namespace) -> str:
+    """The command that reproduces this run (options that change the numbers only)."""
+    parts = ["restag", "eval"]
+    for flag, value in (("--model", args.model), ("--predictions", args.predictions), ("--data", args.data),
+                        ("--split", args.split), ("--train-split", args.train_split), ("--out", args.out),
+                        ("--bootstrap", args.bootstrap), ("--seed", args.seed), ("--errors", args.errors)):
+        if value is not None:
+            parts += [flag, shlex.quote(str(value))]
+    if args.no_baselines:
+        parts.append("--no-baselines")
+    return " ".join(parts)
+
+
 def run(args: argparse.Namespace) -> int:
     from restag.eval.evaluate import EvalConfig, run_evaluation
     from restag.eval.report import render_html, render_markdown
@@ -73,6 +88,7 @@ def run(args: argparse.Namespace) -> int:
         progress=not args.no_progress,
         config=EvalConfig(n_bootstrap=args.bootstrap, seed=args.seed, n_errors=args.errors),
     )
+    result = dataclasses.replace(result, command=_command_line(args))
     metrics = result.to_dict()
     # Render everything before writing anything: a rendering error leaves no partial output.
     texts = {

@@ -25,7 +25,7 @@ import numpy as np
 from restag import __version__
 from restag.data.errors import InputError, LabelError
 from restag.data.labels import GoldParagraph, read_gold
-from restag.data.schema import FORCE_LEVEL, FORCES, SPEC_VERSION, THEMES, validate_force, validate_themes
+from restag.data.schema import FORCE_LEVEL, FORCES, KINDS, SPEC_VERSION, THEMES, validate_force, validate_themes
 from restag.eval import metrics as M
 from restag.eval.schema import MAIN_SCORE, SCHEMA_NAME, SCHEMA_VERSION
 from restag.model.results import Prediction
@@ -80,6 +80,7 @@ class EvaluationResult:
     config: EvalConfig
     created: str = field(default_factory=lambda: _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"))
     timing: Mapping[str, float] = field(default_factory=dict)
+    command: str = ""  # the command line that reproduces the run, when known
 
     main_score_name: str = MAIN_SCORE
 
@@ -102,6 +103,7 @@ class EvaluationResult:
             "restag_version": __version__,
             "label_spec_version": SPEC_VERSION,
             "created": self.created,
+            "command": self.command,
             "main_score": {"name": self.main_score_name, "system": self.reference, "value": self.main_score},
             "data": dict(self.data),
             "config": {
@@ -133,18 +135,11 @@ def _force_proba(predictions: Sequence[Prediction]) -> np.ndarray:
 
 
 def _slice_scores(y: np.ndarray, yp: np.ndarray, lt: np.ndarray, lp: np.ndarray, mask: np.ndarray) -> dict[str, Any]:
-    """Scores of a slice; theme macro-F1 averages the themes with gold support in the slice."""
     themes = M.theme_scores_from_counts(M.theme_counts(y[mask], yp[mask]))
     force = M.force_scores_from_confusion(M.force_confusion(lt[mask], lp[mask]))
-    supported = themes["support"] > 0
     return {
         "n": int(mask.sum()),
-        "themes": {
-            "macro_f1": float(themes["f1"][supported].mean()) if supported.any() else None,
-            "micro_f1": float(themes["micro_f1"]),
-            "exact_match": float(themes["exact_match"]),
-            "supported_themes": [t for t, s in zip(THEMES, supported) if s],
-        },
+        "themes": {k: float(themes[k]) for k in ("macro_f1", "micro_f1", "exact_match")},
         "force": {k: float(force[k]) for k in ("accuracy", "macro_f1")},
     }
 
@@ -203,7 +198,7 @@ def evaluate(
     groups = [g.symbol or g.id for g in gold]
     y = _theme_matrix([g.themes for g in gold])
     lt = np.array([FORCE_LEVEL[g.force] for g in gold], dtype=int)
-    kinds = np.array([g.kind or ("preambular" if g.force == "preambular" else "operative") for g in gold])
+    kinds = np.array([g.kind or (KINDS[0] if g.force == FORCES[0] else KINDS[1]) for g in gold])
     committees = np.array([g.committee or "unknown" for g in gold])
     weights = M.bootstrap_weights(len(set(groups)), config.n_bootstrap, config.seed)
 
@@ -267,7 +262,7 @@ def evaluate(
                 "force": M.force_reliability(lt, proba, config.n_bins).to_dict(),
             },
             "breakdowns": {
-                "kind": {k: _slice_scores(y, yp, lt, lp, kinds == k) for k in ("preambular", "operative") if (kinds == k).any()},
+                "kind": {k: _slice_scores(y, yp, lt, lp, kinds == k) for k in KINDS if (kinds == k).any()},
                 "committee": {c: _slice_scores(y, yp, lt, lp, committees == c) for c in sorted(set(committees))},
             },
             "errors": _errors(gold, preds, y, yp, scores, lt, lp, proba, config.n_errors),
@@ -286,12 +281,13 @@ def evaluate(
             }
 
     info = {
+        "path": None, "sha256": None, "split": "all", "train_split": None, "n_train_paragraphs": 0,
         "n_paragraphs": len(gold),
         "n_resolutions": len(set(groups)),
         "theme_support": {t: int(y[:, j].sum()) for j, t in enumerate(THEMES)},
         "no_theme": int((~y.any(axis=1)).sum()),
         "force_support": {f: int((lt == k).sum()) for k, f in enumerate(FORCES)},
-        "kinds": {k: int((kinds == k).sum()) for k in ("preambular", "operative")},
+        "kinds": {k: int((kinds == k).sum()) for k in KINDS},
         "committees": {c: int((committees == c).sum()) for c in sorted(set(committees))},
         **(data_info or {}),
     }
@@ -370,7 +366,7 @@ def baseline_runs(
     """Predictions of the rule baseline and (when there is training data) TF-IDF + LR."""
     from restag.model.baselines import rule_baseline, tfidf_baseline
 
-    runs = []
+    runs: list[SystemRun] = []
     start = time.perf_counter()
     rules = rule_baseline()
     runs.append(SystemRun(
@@ -410,13 +406,15 @@ def run_evaluation(
     if split is not None and split not in present:
         raise LabelError(f"split {split!r} not in {data}; it holds {', '.join(present)} (use --split)")
     gold = [r for r in records if split is None or r.split == split]
-    train = [r for r in records if r.split == train_split and r.split != split]
+    # The TF-IDF baseline never sees the paragraphs it is scored on.
+    train = [] if split is None else [r for r in records if r.split == train_split and r.split != split]
     runs: list[SystemRun] = []
     timing: dict[str, float] = {}
 
     if model is not None:
         from restag.model.tagger import Tagger
 
+        logger.info("loading model %s", model)
         start = time.perf_counter()
         tagger = Tagger.load(model)
         timing["model_load"] = time.perf_counter() - start
@@ -432,6 +430,7 @@ def run_evaluation(
             preds, time.perf_counter() - start, str(predictions),
         ))
     if baselines:
+        logger.info("running the baselines (TF-IDF trained on %d %s paragraphs)", len(train), train_split)
         runs.extend(baseline_runs(gold, train, progress=progress))
     if not runs:
         raise InputError("nothing to evaluate: give --model, --predictions, or keep the baselines")

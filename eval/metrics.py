@@ -7,14 +7,16 @@ against scikit-learn (or a hand computation) on small fixed examples.
 
 Conventions (the same as scikit-learn's, so numbers agree with it):
 
+- An undefined precision, recall or F1 (zero denominator) is ``nan`` and left out of
+  averages — scikit-learn's ``zero_division=np.nan``. So a theme that neither occurs nor
+  is predicted (a committee without trade paragraphs, a bootstrap resample that drew none)
+  does not drag macro-F1 to 0; a theme predicted where it never occurs still scores F1 0.
 - Themes are a multi-hot matrix ``[n, 3]`` in :data:`~restag.data.schema.THEMES` order.
-  Per-label and macro scores include every theme; an undefined precision, recall or F1
-  (zero denominator: no support and no prediction) counts as 0 (``zero_division=0``).
   Average precision is ``None`` for a label without positive support.
 - Force labels are levels 0-4 (:data:`~restag.data.schema.FORCES` order). Macro-F1
-  averages the classes present in gold or predictions (scikit-learn's default label set);
-  the confusion matrix always has all five rows and columns; quadratic-weighted kappa uses
-  the full 0-4 scale, and is ``nan`` where undefined (one class everywhere).
+  averages the classes present in gold or predictions (the classes whose F1 is defined,
+  as scikit-learn does); the confusion matrix always has all five rows and columns;
+  quadratic-weighted kappa uses the full 0-4 scale, and is ``nan`` where undefined.
 - Calibration: expected calibration error (ECE) over equal-width confidence bins. For
   force the confidence is the top probability and the outcome whether the top label is
   right; for themes every (paragraph, theme) score is a binary forecast of that theme.
@@ -70,11 +72,19 @@ def force_confusion(levels_true: Sequence[int], levels_pred: Sequence[int]) -> n
 # --------------------------------------------------------------------------------------
 
 
-def _safe_div(num: np.ndarray, den: np.ndarray) -> np.ndarray:
+def _safe_div(num: np.ndarray, den: np.ndarray, undefined: float = np.nan) -> np.ndarray:
+    """``num / den``, with ``undefined`` where ``den`` is 0."""
     num, den = np.asarray(num, dtype=float), np.asarray(den, dtype=float)
-    out = np.zeros(np.broadcast(num, den).shape)
+    out = np.full(np.broadcast(num, den).shape, undefined)
     np.divide(num, den, out=out, where=den > 0)
     return out
+
+
+def _nanmean(values: np.ndarray) -> np.ndarray:
+    """Mean over the last axis ignoring nan; nan where every value is nan."""
+    values = np.asarray(values, dtype=float)
+    defined = ~np.isnan(values)
+    return _safe_div(np.where(defined, values, 0.0).sum(-1), defined.sum(-1))
 
 
 def theme_scores_from_counts(counts: np.ndarray) -> dict[str, np.ndarray]:
@@ -91,7 +101,7 @@ def theme_scores_from_counts(counts: np.ndarray) -> dict[str, np.ndarray]:
         "f1": f1,
         "support": tp + fn,
         "micro_f1": _safe_div(2 * stp, 2 * stp + sfp + sfn),
-        "macro_f1": f1.mean(-1),
+        "macro_f1": _nanmean(f1),
         "exact_match": _safe_div(exact, n),
         "hamming_loss": _safe_div(sfp + sfn, n * N_THEMES),
     }
@@ -105,7 +115,6 @@ def force_scores_from_confusion(matrix: np.ndarray) -> dict[str, np.ndarray]:
     gold = matrix.sum(-1)
     pred = matrix.sum(-2)
     f1 = _safe_div(2 * tp, gold + pred)
-    present = (gold + pred) > 0
     levels = np.arange(N_FORCES)
     distance = np.abs(levels[:, None] - levels[None, :])
     # Quadratic-weighted kappa: 1 - sum(w * O) / sum(w * E), E from the marginals.
@@ -117,7 +126,7 @@ def force_scores_from_confusion(matrix: np.ndarray) -> dict[str, np.ndarray]:
         kappa = np.where(expected_w > 0, 1.0 - observed_w / np.where(expected_w > 0, expected_w, 1.0), np.nan)
     return {
         "accuracy": _safe_div(tp.sum(-1), total),
-        "macro_f1": _safe_div((f1 * present).sum(-1), present.sum(-1)),
+        "macro_f1": _nanmean(f1),
         "precision": _safe_div(tp, pred),
         "recall": _safe_div(tp, gold),
         "f1": f1,

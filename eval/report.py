@@ -32,6 +32,7 @@ class Table:
     headers: tuple[str, ...]
     rows: tuple[tuple[str, ...], ...]
     note: str = ""
+    numeric: bool = True  # right-align cells that hold numbers
 
 
 def _f(value: Any, digits: int = 3) -> str:
@@ -71,8 +72,10 @@ def headline_table(metrics: Metrics) -> Table:
          f"force macro-F1 [{conf}% CI]", "force accuracy", "force QWK", "force level MAE",
          "themes ECE", "force ECE"),
         tuple(rows),
-        f"Intervals: {metrics['config']['bootstrap_resamples']} bootstrap resamples of whole resolutions, "
-        f"seed {metrics['config']['seed']}. QWK: quadratic-weighted Cohen's kappa; MAE: mean absolute "
+        f"Intervals: {metrics['config']['bootstrap_resamples']} bootstrap resamples of the "
+        f"{metrics['data']['n_resolutions']} resolutions (whole resolutions, seed {metrics['config']['seed']}); "
+        "with few resolutions they are wide and can be lopsided, since a theme often clusters in a few "
+        "resolutions. QWK: quadratic-weighted Cohen's kappa; MAE: mean absolute "
         "error of the force level (0-4); ECE: expected calibration error (lower is better).",
     )
 
@@ -131,8 +134,8 @@ def breakdown_table(metrics: Metrics, by: str) -> Table:
                          _f(b["themes"]["exact_match"]), _f(b["force"]["accuracy"]), _f(b["force"]["macro_f1"])))
     title = "By paragraph kind" if by == "kind" else "By committee"
     return Table(title, ("system", by, "n", "themes macro-F1", "themes micro-F1", "exact match", "force accuracy", "force macro-F1"),
-                 tuple(rows), "No intervals here: slices are small, so read n before reading the score. Theme "
-                 "macro-F1 of a slice averages the themes that occur in it (– when none does).")
+                 tuple(rows), "No intervals here: slices are small, so read n before reading the score. A theme that "
+                 "neither occurs nor is predicted in a slice is left out of its macro-F1 (– when no theme is left).")
 
 
 def data_table(metrics: Metrics) -> Table:
@@ -146,10 +149,11 @@ def data_table(metrics: Metrics) -> Table:
         ("kinds", ", ".join(f"{k} {v}" for k, v in d["kinds"].items())),
         ("systems", "; ".join(f"{n}: {s['description']}" for n, s in metrics["systems"].items())),
         ("timing (s)", ", ".join(f"{k} {v:.1f}" for k, v in metrics["timing_seconds"].items())),
+        ("reproduce", metrics.get("command") or "–"),
         ("written", f"{metrics['created']} by restag {metrics['restag_version']} (LABELS.md v{metrics['label_spec_version']}, "
                     f"metrics schema v{metrics['schema_version']})"),
     ]
-    return Table("Data and run", ("", ""), tuple(rows))
+    return Table("Data and run", ("", ""), tuple(rows), numeric=False)
 
 
 def tables(metrics: Metrics) -> list[Table]:
@@ -355,7 +359,7 @@ def _html_table(table: Table) -> str:
     head = "".join(f"<th>{html.escape(h)}</th>" for h in table.headers)
 
     def cell(value: str) -> str:
-        numeric = value[:1].isdigit() or value[:1] in "+-–" and len(value) > 1
+        numeric = table.numeric and (value[:1].isdigit() or value[:1] in "+-–")
         return f'<td class="num">{html.escape(value)}</td>' if numeric else f"<td>{html.escape(value)}</td>"
 
     body = "".join("<tr>" + "".join(cell(c) for c in row) + "</tr>" for row in table.rows)

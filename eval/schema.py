@@ -3,7 +3,9 @@
 A change that removes or renames a field, or changes a field's meaning, bumps
 :data:`SCHEMA_VERSION`; adding a field does not. All scores are fractions in [0, 1] unless
 said otherwise; ``null`` marks a value that is undefined (e.g. average precision of a label
-without positive support, kappa when every paragraph has one class). Confidence intervals
+without positive support, kappa when every paragraph has one class, the F1 of a label that
+neither occurs nor is predicted — such a label is left out of macro averages, as with
+scikit-learn's ``zero_division=np.nan``). Confidence intervals
 are ``[low, high]`` percentile intervals of a bootstrap that resamples whole resolutions
 (by ``symbol``) with replacement; every system is scored on the *same* resamples.
 
@@ -14,6 +16,7 @@ Top level::
     restag_version      version of restag that wrote the file
     label_spec_version  LABELS.md version of the label names ("1.2")
     created             UTC time, ISO 8601
+    command             the `restag eval` command line that reproduces the run ("" if unknown)
     main_score          {name: "themes.macro_f1", system, value} — the headline number
     data                {path, sha256, split, train_split, n_train_paragraphs, n_paragraphs,
                          n_resolutions, theme_support{theme: n}, no_theme, force_support{force: n},
@@ -43,10 +46,8 @@ SYSTEM::
                   against whether the theme is gold; force: top probability against whether
                   the top label is gold
     breakdowns    kind{preambular, operative} and committee{name}: {n,
-                  themes{macro_f1, micro_f1, exact_match, supported_themes},
-                  force{accuracy, macro_f1}} (no CIs; small slices are noisy — read n);
-                  here theme macro_f1 averages only the themes with gold support in the
-                  slice (listed in supported_themes; null when there are none)
+                  themes{macro_f1, micro_f1, exact_match}, force{accuracy, macro_f1}}
+                  (no CIs; small slices are noisy — read n)
     errors        {themes, force}: most confident mistakes first, each {id, symbol, kind,
                   text, confidence, gold_themes, predicted_themes, theme_scores,
                   gold_force, predicted_force, force_scores}; for themes the confidence is

@@ -145,6 +145,17 @@ class Artifact:
         except (OSError, ValueError) as error:
             raise ModelError(f"cannot load the tokenizer of {self.directory}: {error}") from None
 
+    def feature_weight(self) -> Any:
+        """The learned rule-feature map ``[8, 8]`` as numpy, or ``None`` without rule features."""
+        if not self.config.rule_features:
+            return None
+        from safetensors.numpy import load_file
+
+        heads = load_file(str(self.directory / HEADS_FILE))
+        if "feature_head.weight" not in heads:
+            raise ModelError(f"{self.directory / HEADS_FILE} lacks feature_head.weight although config has rule_features")
+        return heads["feature_head.weight"]
+
     def load_network(self) -> torch.nn.Module:
         """The network in eval mode, LoRA adapters merged into the encoder weights."""
         from safetensors.torch import load_file
@@ -162,12 +173,7 @@ class Artifact:
                     f"{self.directory / ENCODER_FILE} does not fit the encoder: missing {missing[:3]}, "
                     f"unexpected {unexpected[:3]}"
                 )
-        heads = load_file(str(self.directory / HEADS_FILE))
-        try:
-            net.theme_head.load_state_dict({k.split(".", 1)[1]: v for k, v in heads.items() if k.startswith("theme_head.")})
-            net.force_head.load_state_dict({k.split(".", 1)[1]: v for k, v in heads.items() if k.startswith("force_head.")})
-        except RuntimeError as error:
-            raise ModelError(f"{self.directory / HEADS_FILE} does not fit the network: {error}") from None
+        net.load_head_state(load_file(str(self.directory / HEADS_FILE)))
         if config.lora_rank:
             lora_path = self.directory / LORA_FILE
             if not lora_path.exists():

@@ -29,7 +29,7 @@ from __future__ import annotations
 import json
 import logging
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -37,7 +37,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from restag.data.errors import ModelError
-from restag.data.schema import FORCE_LEVEL, FORCES, THEMES, vector_to_themes
+from restag.data.schema import FORCE_LEVEL, FORCES, KINDS, THEMES, validate_theme, vector_to_themes
 from restag.model.results import Prediction
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -78,6 +78,7 @@ def _items(X: Any) -> list[tuple[str, str | None]]:
 # --------------------------------------------------------------------------------------
 
 _DECLARATORY, _HORTATORY, _DIRECTIVE, _DECISIONAL = (FORCE_LEVEL[f] for f in FORCES[1:])
+_PREAMBULAR_KIND, _OPERATIVE_KIND = KINDS
 
 #: Governing verb phrases (third person singular, the Assembly's voice) and their level,
 #: from the verb table of LABELS.md, Task 2. Longest phrases are tried first.
@@ -163,19 +164,16 @@ _COORDINATED = re.compile(
     rf"(?:,\s*(?:\d{{1,3}}\s+)?and|\band|;|:|,\s*(?:\d{{1,3}}\s+)?|\([a-z]\))\s*,?\s*{_MODIFIERS}(?P<verb>{_VERB_ALTERNATION})\b",
     re.IGNORECASE,
 )
-#: Words that, right before "and <verb>", show the verb belongs to someone else.
-_OTHER_SUBJECT = re.compile(r"\b(?:which|that|who|whom|it|they|he|she)\s*,?\s*$", re.IGNORECASE)
+#: A relative pronoun opens a clause whose verbs belong to someone else ("the declaration,
+#: which urges States and requests ..."): a verb joined by a bare "and" inside it is skipped.
+_RELATIVE = re.compile(r"\b(?:which|who|whom|whose)\b", re.IGNORECASE)
 #: Quoted or bracketed stretches: verbs inside them are not the Assembly's own (rule 2).
 _QUOTED = re.compile(r"“[^”]*”|\"[^\"]*\"|\([^()]{12,}\)")
 
 #: First words of a preambular paragraph by form (when its kind is not given).
 _PREAMBULAR_FORM = re.compile(
-    r"^\W*(?:\w+ly\s+)?(?:\w+ing\b|convinced|mindful|aware|conscious|concerned|alarmed|"
-    r"determined|guided|encouraged|gravely|deeply|bearing|having|recognizing|taking|noting|"
-    r"cognizant|desirous|emphasizing|reaffirming|welcoming|acknowledging|seriously|"
-    r"fully|firmly|profoundly|expressing|believing|considering|affirming|underlining|"
-    r"stressing|underscoring|highlighting|pleased|appreciative|disturbed|dismayed|"
-    r"noting)\b",
+    r"^\W*(?:\w+ly\s+)?(?:\w+ing|convinced|mindful|aware|conscious|concerned|alarmed|determined|"
+    r"guided|encouraged|cognizant|desirous|pleased|appreciative|disturbed|dismayed)\b",
     re.IGNORECASE,
 )
 
@@ -203,8 +201,6 @@ def _verb_level(verb: str, rest: str) -> int:
         return _DECISIONAL
     if verb == "extends" and _EXTENDS_DECISIONAL.match(rest):
         return _DECISIONAL
-    if verb == "renews":
-        return _DECLARATORY
     return VERB_LEVELS.get(verb, _DECLARATORY)
 
 
@@ -212,22 +208,25 @@ def governing_verbs(text: str) -> list[tuple[str, int]]:
     """The Assembly's own governing verbs of an operative paragraph with their levels.
 
     The lead verb (after modifiers such as "Also" or "Further") and every verb coordinated
-    with it (", and decides ..."); verbs inside quotations, bracketed asides and relative
-    clauses ("which urges", "that invites") are left out (LABELS.md force rule 2).
+    with it (", and decides ...", "; invites ..."); verbs inside quotations, bracketed
+    asides and relative clauses ("..., which urges States and requests ...") are left out
+    (LABELS.md force rule 2), and so are verbs used as nouns ("the requests of").
     """
     cleaned = _QUOTED.sub(lambda m: " " * len(m.group(0)), text)
     found: list[tuple[str, int]] = []
     lead = _LEAD.match(cleaned)
     if lead:
         found.append((_norm_verb(lead.group("verb")), _verb_level(lead.group("verb"), cleaned[lead.end():])))
-    for match in _COORDINATED.finditer(cleaned, lead.end() if lead else 0):
-        before = cleaned[: match.start()]
-        if _OTHER_SUBJECT.search(before):
+    previous = lead.end() if lead else 0
+    for match in _COORDINATED.finditer(cleaned, previous):
+        joined_by_bare_and = not match.group(0).lstrip().startswith((",", ";", ":", "("))
+        if joined_by_bare_and and _RELATIVE.search(cleaned, previous, match.start()):
             continue
         verb = match.group("verb")
         if _norm_verb(verb) in _NOUN_LIKE and _NOUN_FOLLOWERS.match(cleaned[match.end():]):
             continue
         found.append((_norm_verb(verb), _verb_level(verb, cleaned[match.end():])))
+        previous = match.end()
     return found
 
 
@@ -240,7 +239,7 @@ def is_preambular_form(text: str) -> bool:
 
 def lead_verb_force(text: str, kind: str | None = None) -> str:
     """Force label of one paragraph by the lead-verb rules of LABELS.md."""
-    if kind == "preambular" or (kind is None and is_preambular_form(text)):
+    if kind == _PREAMBULAR_KIND or (kind is None and is_preambular_form(text)):
         return FORCES[0]
     verbs = governing_verbs(text)
     level = max((level for _, level in verbs), default=_DECLARATORY)
@@ -287,7 +286,7 @@ class LeadVerbForce:
 #: Topic patterns per theme, from the "own content concerns ..." column of LABELS.md Task 1
 #: and its settled boundary cases (rule 8). Matched case-insensitively on word boundaries.
 THEME_KEYWORDS: dict[str, tuple[str, ...]] = {
-    "poverty": (
+    validate_theme("poverty"): (
         r"industriali[sz]ation", r"industrial (?:development|policy|policies|sector|base|production|"
         r"capacit\w+|upgrading|park\w*|zones?|infrastructure|diversification|transformation|enterprises?)",
         r"sustainable industr\w+", r"inclusive and sustainable industrial", r"manufactur\w+",
@@ -304,7 +303,7 @@ THEME_KEYWORDS: dict[str, tuple[str, ...]] = {
         r"(?:science, )?technology and innovation for (?:industr\w+|productive)", r"business development",
         r"industrial innovation",
     ),
-    "trade": (
+    validate_theme("trade"): (
         r"trade", r"trading", r"exports?", r"exporting", r"imports?", r"market access", r"tariffs?",
         r"non-tariff", r"world trade organization", r"wto", r"aid for trade", r"customs",
         r"quality infrastructure", r"(?:product|process|quality|technical|trade) standards",
@@ -313,7 +312,7 @@ THEME_KEYWORDS: dict[str, tuple[str, ...]] = {
         r"e-commerce", r"electronic commerce", r"transit trade", r"unilateral economic", r"coercive economic",
         r"international markets?", r"global markets?",
     ),
-    "environment": (
+    validate_theme("environment"): (
         r"energy", r"renewable\w*", r"climate", r"global warming", r"greenhouse", r"emissions?",
         r"pollution", r"pollutants?", r"chemicals?", r"wastes?", r"ozone", r"cleaner production",
         r"resource[- ]efficien\w+", r"circular economy", r"sustainable consumption and production",
@@ -481,16 +480,16 @@ def constrain_force(proba: np.ndarray, kinds: Sequence[str | None]) -> np.ndarra
     """The kind constraint of the model contract: preambular kind -> preambular; operative never."""
     proba = proba.copy()
     for row, kind in enumerate(kinds):
-        if kind == "preambular":
+        if kind == _PREAMBULAR_KIND:
             proba[row] = 0.0
             proba[row, 0] = 1.0
-        elif kind == "operative":
+        elif kind == _OPERATIVE_KIND:
             proba[row, 0] = 0.0
             total = proba[row].sum()
             if total > 0:
                 proba[row] /= total
             else:
-                proba[row, FORCE_LEVEL["declaratory"]] = 1.0
+                proba[row, _DECLARATORY] = 1.0
     return proba
 
 
@@ -660,7 +659,3 @@ def load_baseline(directory: str | Path) -> BaselineTagger:
         threshold=float(meta["threshold"]),
     )
 
-
-#: Factories the evaluation runs beside a model, by name.
-BASELINE_NAMES: tuple[str, ...] = ("rules", "tfidf-logreg")
-BaselineFactory = Callable[..., BaselineTagger]

@@ -36,7 +36,8 @@ import logging
 import os
 import sys
 import time
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
@@ -194,9 +195,9 @@ class DocumentResult:
     already_done: bool = False
 
 
-#: An engine turns sources into results, in source order. ``is_done(symbol)`` tells it
-#: which documents to skip without tagging.
-Engine = Callable[[Sequence[Source], Callable[[str], bool]], Iterator[DocumentResult]]
+#: An engine turns sources into results, in source order. ``done`` holds the symbols the
+#: job already has (it grows as results are written); their documents need no tagging.
+Engine = Callable[[Sequence[Source], AbstractSet[str]], Iterator[DocumentResult]]
 
 
 def tag_resolutions(tagger: "Tagger", resolutions: Sequence[Resolution], batch_size: int) -> list[list[Row]]:
@@ -226,18 +227,17 @@ class LocalEngine:
         self.chunk_paragraphs = chunk_paragraphs
         self.stdin = stdin
         self._tagger: Tagger | None = None
+        self.load_seconds = 0.0  # time spent loading the model, reported apart from tagging
 
     @property
     def tagger(self) -> "Tagger":
         if self._tagger is None:
+            start = time.perf_counter()
             self._tagger = self.load_tagger()
+            self.load_seconds = time.perf_counter() - start
         return self._tagger
 
-    def prepare(self) -> None:
-        """Load the model now (so that the progress bar times tagging, not loading)."""
-        self.tagger
-
-    def __call__(self, sources: Sequence[Source], is_done: Callable[[str], bool]) -> Iterator[DocumentResult]:
+    def __call__(self, sources: Sequence[Source], done: AbstractSet[str]) -> Iterator[DocumentResult]:
         pending: list[tuple[Source, Resolution]] = []
         size = 0
         for source in sources:
@@ -248,7 +248,7 @@ class LocalEngine:
                 pending, size = [], 0
                 yield DocumentResult(source.label, error=failure_reason(error))
                 continue
-            if is_done(resolution.symbol):
+            if resolution.symbol in done:
                 yield from self._tag(pending)
                 pending, size = [], 0
                 yield DocumentResult(source.label, resolution.symbol, already_done=True)
@@ -481,18 +481,17 @@ def run_job(config: JobConfig, engine: Engine, *, stdout: IO[str] | None = None,
     already = set(done)
     prepare = getattr(engine, "prepare", None)
     if prepare is not None:
-        loading = time.perf_counter()
         prepare()
-        report.load_seconds = time.perf_counter() - loading
     progress = _Progress(len(sources), config.progress)
     last_sync = time.monotonic()
     try:
-        for result in engine(sources, lambda symbol: symbol in done):
+        for result in engine(sources, done):
             report.documents += 1
             written = 0
             if result.error is not None:
                 report.failures.append((result.source, result.error))
-                print(f"restag tag: failed: {result.source}: {result.error}", file=stderr)
+                where = "" if result.error.startswith(result.source) else f"{result.source}: "
+                print(f"restag tag: failed: {where}{result.error}", file=stderr)
                 if config.fail_fast:
                     report.stopped = True
                     break
@@ -532,6 +531,7 @@ def run_job(config: JobConfig, engine: Engine, *, stdout: IO[str] | None = None,
     if config.summary is not None and not report.stopped:
         write_summary(summary.result(), config.summary)
     report.seconds = time.perf_counter() - started
+    report.load_seconds = float(getattr(engine, "load_seconds", 0.0))
     return report
 
 

@@ -178,16 +178,3 @@ def fit_calibration(
         notes={f"dev_f1_{theme}": f1 for theme, (_, f1) in zip(THEMES, fits)},
     )
 
-
-def expected_calibration_error(confidences: np.ndarray, correct: np.ndarray, bins: int = 10) -> float:
-    """ECE: the gap between confidence and accuracy, averaged over equal-width bins."""
-    confidences = np.asarray(confidences, dtype=np.float64)
-    correct = np.asarray(correct, dtype=np.float64)
-    edges = np.linspace(0.0, 1.0, bins + 1)
-    which = np.clip(np.digitize(confidences, edges[1:-1]), 0, bins - 1)
-    total = 0.0
-    for b in range(bins):
-        mask = which == b
-        if mask.any():
-            total += mask.mean() * abs(confidences[mask].mean() - correct[mask].mean())
-    return float(total)

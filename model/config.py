@@ -35,6 +35,7 @@ class ModelConfig:
     lora_rank: int = 16
     lora_alpha: float = 32.0
     lora_targets: tuple[str, ...] = BERT_LINEAR_LAYERS
+    rule_features: bool = False  # add learned offsets from the LABELS.md rules (model/features.py)
     extra: dict[str, Any] = field(default_factory=dict)  # free-form provenance (training run, data)
 
     def __post_init__(self) -> None:

@@ -78,6 +78,13 @@ class RestagNet(nn.Module):
         self.dropout = nn.Dropout(config.head_dropout)
         self.theme_head = nn.Linear(hidden, len(THEMES))
         self.force_head = nn.Linear(hidden, len(FORCES))
+        self.feature_head: nn.Linear | None = None
+        if config.rule_features:
+            from restag.model.features import N_FEATURES
+
+            # Rule features -> theme and force logit offsets; starts at zero (no effect).
+            self.feature_head = nn.Linear(N_FEATURES, len(THEMES) + len(FORCES), bias=False)
+            nn.init.zeros_(self.feature_head.weight)
 
     @classmethod
     def from_config(cls, config: ModelConfig, *, pretrained: bool = True) -> "RestagNet":
@@ -91,13 +98,35 @@ class RestagNet(nn.Module):
         pooled = self.dropout(self.embed(input_ids, attention_mask))
         return self.theme_head(pooled), self.force_head(pooled)
 
+    def add_feature_offsets(
+        self, theme_logits: torch.Tensor, force_logits: torch.Tensor, features: torch.Tensor
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        """Logits plus the learned rule-feature offsets (training; the Tagger does it in numpy)."""
+        if self.feature_head is None:
+            return theme_logits, force_logits
+        offsets = self.feature_head(features)
+        return theme_logits + offsets[:, : len(THEMES)], force_logits + offsets[:, len(THEMES) :]
+
     def head_state(self) -> dict[str, torch.Tensor]:
-        """Weights of both heads, named ``theme_head.weight`` etc."""
+        """Weights of the heads, named ``theme_head.weight``, ``feature_head.weight`` etc."""
+        heads = ("theme_head", "force_head") + (("feature_head",) if self.feature_head is not None else ())
         return {
-            f"{head}.{name}": tensor.detach().contiguous()
-            for head in ("theme_head", "force_head")
+            f"{head}.{name}": tensor.detach().clone().contiguous()
+            for head in heads
             for name, tensor in getattr(self, head).state_dict().items()
         }
+
+    def load_head_state(self, state: Mapping[str, torch.Tensor]) -> None:
+        """Inverse of :meth:`head_state`; :class:`ModelError` when the weights do not fit."""
+        heads = {"theme_head": self.theme_head, "force_head": self.force_head}
+        if self.feature_head is not None:
+            heads["feature_head"] = self.feature_head
+        for name, module in heads.items():
+            part = {k.split(".", 1)[1]: v for k, v in state.items() if k.startswith(name + ".")}
+            try:
+                module.load_state_dict(part)
+            except RuntimeError as error:
+                raise ModelError(f"weights of {name} do not fit the network: {error}") from None
 
 
 def merge_lora(encoder: nn.Module, lora: Mapping[str, torch.Tensor], scaling: float) -> int:

@@ -47,8 +47,18 @@ def _item_fields(item: object, position: int) -> tuple[str, str | None, str | No
 class Tagger:
     """A loaded model. Build it with :meth:`load`; call :meth:`predict` or :meth:`predict_iter`."""
 
-    def __init__(self, backend: Backend, tokenizer: Any, calibration: Calibration, *, max_length: int, name: str = "") -> None:
+    def __init__(
+        self,
+        backend: Backend,
+        tokenizer: Any,
+        calibration: Calibration,
+        *,
+        max_length: int,
+        feature_weight: np.ndarray | None = None,
+        name: str = "",
+    ) -> None:
         self.backend = backend
+        self.feature_weight = feature_weight
         self.tokenizer = tokenizer
         self.calibration = calibration
         self.max_length = max_length
@@ -70,6 +80,7 @@ class Tagger:
             artifact.load_tokenizer(),
             artifact.calibration,
             max_length=artifact.config.max_length,
+            feature_weight=artifact.feature_weight(),
             name=str(artifact.directory),
         )
 
@@ -100,15 +111,23 @@ class Tagger:
         try:
             while chunk := list(islice(iterator, batch_size * CHUNK_BATCHES)):
                 fields = [_item_fields(item, position + i) for i, item in enumerate(chunk)]
-                theme_logits, force_logits = self.logits([text for text, _, _ in fields], batch_size=batch_size)
+                theme_logits, force_logits = self.logits(
+                    [text for text, _, _ in fields], [kind for _, kind, _ in fields], batch_size=batch_size
+                )
                 yield from self._predictions(theme_logits, force_logits, fields)
                 position += len(chunk)
                 bar.update(len(chunk))
         finally:
             bar.close()
 
-    def logits(self, texts: Sequence[str], batch_size: int = 32) -> tuple[np.ndarray, np.ndarray]:
-        """Raw (uncalibrated) logits of ``texts``, in order: arrays [N, 3] and [N, 5]."""
+    def logits(
+        self, texts: Sequence[str], kinds: Sequence[str | None] | None = None, batch_size: int = 32
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Uncalibrated logits of ``texts``, in order: arrays [N, 3] and [N, 5].
+
+        The backend's logits plus, for a model with rule features, their learned offsets
+        (``kinds`` helps the lead-verb rule; ``None`` reads the kind from the text's form).
+        """
         if not texts:
             return np.zeros((0, len(THEMES)), np.float32), np.zeros((0, len(FORCES)), np.float32)
         encoded = self.tokenizer(list(texts), truncation=True, max_length=self.max_length)["input_ids"]
@@ -124,6 +143,11 @@ class Tagger:
                 input_ids[i, : len(encoded[r])] = encoded[r]
                 attention_mask[i, : len(encoded[r])] = 1
             theme[rows], force[rows] = self.backend.logits(input_ids, attention_mask)
+        if self.feature_weight is not None:
+            from restag.model.features import feature_offsets, rule_features
+
+            theme_offset, force_offset = feature_offsets(rule_features(texts, kinds), self.feature_weight)
+            theme, force = theme + theme_offset, force + force_offset
         return theme, force
 
     def _predictions(

@@ -26,15 +26,24 @@ TINY_BERT: dict[str, object] = {
 }
 
 
-def tiny_config(max_length: int = 64) -> ModelConfig:
+def tiny_config(max_length: int = 64, rule_features: bool = False) -> ModelConfig:
     return ModelConfig(
         encoder=DEFAULT_ENCODER, encoder_config=dict(TINY_BERT), max_length=max_length, lora_rank=0,
-        extra={"purpose": "tiny random model for tests"},
+        rule_features=rule_features, extra={"purpose": "tiny random model for tests"},
     )
 
 
-def build_tiny_artifact(directory: str | Path, *, seed: int = 0, calibration: Calibration | None = None) -> Path:
-    """Write a tiny random artifact into ``directory`` and return its path."""
+def build_tiny_artifact(
+    directory: str | Path,
+    *,
+    seed: int = 0,
+    calibration: Calibration | None = None,
+    feature_weight: "torch.Tensor | None" = None,  # noqa: F821
+) -> Path:
+    """Write a tiny random artifact into ``directory`` and return its path.
+
+    ``feature_weight`` ([8, 8]) makes a model with rule features (see restag.model.features).
+    """
     import torch
 
     from restag.model.artifact import save_artifact
@@ -43,8 +52,11 @@ def build_tiny_artifact(directory: str | Path, *, seed: int = 0, calibration: Ca
     from transformers import AutoTokenizer
 
     torch.manual_seed(seed)
-    config = tiny_config()
+    config = tiny_config(rule_features=feature_weight is not None)
     net = RestagNet.from_config(config)
+    if net.feature_head is not None:
+        with torch.no_grad():
+            net.feature_head.weight.copy_(feature_weight)
     # Spread the random head outputs so that tests see several themes and forces.
     with torch.no_grad():
         net.theme_head.weight.mul_(20.0)

@@ -21,6 +21,8 @@ from sklearn.metrics import (
 
 from restag.eval import metrics as M
 
+pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.UndefinedMetricWarning")
+
 # Gold and predicted themes of six paragraphs (columns poverty, trade, environment).
 # trade has no gold support but one prediction; the last two rows are empty in both.
 Y_TRUE = np.array([[1, 0, 1], [1, 0, 0], [0, 0, 1], [1, 0, 0], [0, 0, 0], [0, 0, 0]])
@@ -33,14 +35,15 @@ def theme_scores(y_true: np.ndarray, y_pred: np.ndarray) -> dict[str, np.ndarray
 
 def test_theme_scores_match_sklearn_with_a_label_without_support() -> None:
     ours = theme_scores(Y_TRUE, Y_PRED)
-    p, r, f, s = precision_recall_fscore_support(Y_TRUE, Y_PRED, zero_division=0)
+    p, r, f, s = precision_recall_fscore_support(Y_TRUE, Y_PRED, zero_division=np.nan)
     np.testing.assert_allclose(ours["precision"], p)
     np.testing.assert_allclose(ours["recall"], r)
     np.testing.assert_allclose(ours["f1"], f)
     np.testing.assert_array_equal(ours["support"], s)
-    assert ours["macro_f1"] == pytest.approx(f1_score(Y_TRUE, Y_PRED, average="macro", zero_division=0))
-    assert ours["micro_f1"] == pytest.approx(f1_score(Y_TRUE, Y_PRED, average="micro", zero_division=0))
+    assert ours["macro_f1"] == pytest.approx(f1_score(Y_TRUE, Y_PRED, average="macro", zero_division=np.nan))
+    assert ours["micro_f1"] == pytest.approx(f1_score(Y_TRUE, Y_PRED, average="micro", zero_division=np.nan))
     assert ours["exact_match"] == pytest.approx(accuracy_score(Y_TRUE, Y_PRED))
+    assert math.isnan(ours["recall"][1])  # trade: no support, so recall is undefined
     assert ours["hamming_loss"] == pytest.approx(hamming_loss(Y_TRUE, Y_PRED))
     # By hand: poverty tp 2 fp 0 fn 1 -> F1 0.8; trade (no support, one false positive) 0;
     # environment tp 1 fp 0 fn 1 -> 2/3; macro = (0.8 + 0 + 2/3) / 3.
@@ -48,11 +51,20 @@ def test_theme_scores_match_sklearn_with_a_label_without_support() -> None:
     assert ours["exact_match"] == pytest.approx(3 / 6)
 
 
+def test_a_label_that_neither_occurs_nor_is_predicted_is_left_out_of_macro_f1() -> None:
+    y_true = np.array([[1, 0, 0], [0, 0, 1]])
+    y_pred = np.array([[1, 0, 0], [0, 0, 0]])  # trade: no support, no prediction -> undefined
+    ours = theme_scores(y_true, y_pred)
+    assert math.isnan(ours["f1"][1])
+    assert ours["macro_f1"] == pytest.approx((1.0 + 0.0) / 2)
+    assert ours["macro_f1"] == pytest.approx(f1_score(y_true, y_pred, average="macro", zero_division=np.nan))
+
+
 def test_all_empty_themes() -> None:
     empty = np.zeros((4, 3), dtype=int)
     ours = theme_scores(empty, empty)
-    assert ours["macro_f1"] == f1_score(empty, empty, average="macro", zero_division=0) == 0.0
-    assert ours["micro_f1"] == 0.0
+    assert math.isnan(ours["macro_f1"]) and math.isnan(ours["micro_f1"])
+    assert math.isnan(f1_score(empty, empty, average="macro", zero_division=np.nan))
     assert ours["exact_match"] == 1.0
     assert ours["hamming_loss"] == 0.0
     assert M.average_precision(empty, np.full((4, 3), 0.3)) == [None, None, None]
@@ -76,7 +88,7 @@ def test_force_scores_match_sklearn() -> None:
     ours = M.force_scores_from_confusion(matrix)
     assert ours["accuracy"] == pytest.approx(accuracy_score(FORCE_TRUE, FORCE_PRED))
     assert ours["macro_f1"] == pytest.approx(f1_score(FORCE_TRUE, FORCE_PRED, average="macro"))
-    p, r, f, s = precision_recall_fscore_support(FORCE_TRUE, FORCE_PRED, labels=range(5), zero_division=0)
+    p, r, f, s = precision_recall_fscore_support(FORCE_TRUE, FORCE_PRED, labels=range(5), zero_division=np.nan)
     np.testing.assert_allclose(ours["precision"], p)
     np.testing.assert_allclose(ours["recall"], r)
     np.testing.assert_allclose(ours["f1"], f)
@@ -92,7 +104,7 @@ def test_force_macro_f1_averages_classes_present_like_sklearn() -> None:
     true, pred = [0, 1, 2, 3, 1], [0, 1, 2, 1, 1]
     ours = M.force_scores_from_confusion(M.force_confusion(true, pred))
     assert ours["macro_f1"] == pytest.approx(f1_score(true, pred, average="macro"))
-    assert ours["support"][4] == 0 and ours["f1"][4] == 0.0
+    assert ours["support"][4] == 0 and math.isnan(ours["f1"][4])
 
 
 def test_quadratic_kappa_uses_the_full_ordinal_scale_and_is_nan_when_undefined() -> None:
@@ -150,7 +162,8 @@ def test_vectorised_bootstrap_equals_an_explicit_resample_of_resolutions() -> No
 
     for b in range(len(weights)):
         rows = np.concatenate([np.flatnonzero(groups == g) for g, k in zip(order, weights[b]) for _ in range(int(k))])
-        assert vec_theme[b] == pytest.approx(f1_score(y_true[rows], y_pred[rows], average="macro", zero_division=0))
+        assert vec_theme[b] == pytest.approx(
+            f1_score(y_true[rows], y_pred[rows], average="macro", zero_division=np.nan), nan_ok=True)
         assert vec_force["accuracy"][b] == pytest.approx(accuracy_score(f_true[rows], f_pred[rows]))
         assert vec_force["macro_f1"][b] == pytest.approx(f1_score(f_true[rows], f_pred[rows], average="macro"))
 
@@ -186,12 +199,12 @@ def test_random_theme_matrices_agree_with_sklearn(n: int, seed: int) -> None:
     rng = np.random.default_rng(seed)
     y_true, y_pred = rng.integers(0, 2, size=(n, 3)), rng.integers(0, 2, size=(n, 3))
     ours = theme_scores(y_true, y_pred)
-    assert ours["macro_f1"] == pytest.approx(f1_score(y_true, y_pred, average="macro", zero_division=0))
-    assert ours["micro_f1"] == pytest.approx(f1_score(y_true, y_pred, average="micro", zero_division=0))
+    assert ours["macro_f1"] == pytest.approx(f1_score(y_true, y_pred, average="macro", zero_division=np.nan), nan_ok=True)
+    assert ours["micro_f1"] == pytest.approx(f1_score(y_true, y_pred, average="micro", zero_division=np.nan), nan_ok=True)
     assert ours["hamming_loss"] == pytest.approx(hamming_loss(y_true, y_pred))
     f_true, f_pred = rng.integers(0, 5, size=n), rng.integers(0, 5, size=n)
     force = M.force_scores_from_confusion(M.force_confusion(f_true, f_pred))
-    assert force["macro_f1"] == pytest.approx(f1_score(f_true, f_pred, average="macro", zero_division=0))
+    assert force["macro_f1"] == pytest.approx(f1_score(f_true, f_pred, average="macro", zero_division=np.nan))
     kappa = cohen_kappa_score(f_true, f_pred, labels=list(range(5)), weights="quadratic")
     if math.isnan(kappa):
         assert math.isnan(force["quadratic_kappa"])

@@ -10,7 +10,6 @@ from restag.model.calibration import (
     Calibration,
     best_threshold,
     constrain_kinds,
-    expected_calibration_error,
     fit_calibration,
     fit_sigmoid_temperature,
     fit_softmax_temperature,
@@ -82,7 +81,3 @@ def test_calibration_validates() -> None:
     with pytest.raises(ModelError):
         Calibration(force_temperature=0.0)
 
-
-def test_ece() -> None:
-    assert expected_calibration_error(np.array([0.8] * 10), np.array([1] * 8 + [0] * 2)) == pytest.approx(0.0)
-    assert expected_calibration_error(np.array([0.9] * 10), np.array([0] * 10)) == pytest.approx(0.9)

@@ -60,7 +60,8 @@ def test_frozen_results(tagger: Tagger) -> None:
     assert scores == pytest.approx(EXPECTED_TEXT0, abs=2e-4)
 
 
-EXPECTED_TEXT0: list[float] = []  # filled below from a reference run
+#: Theme then force scores of TEXTS[0] from the seed-0 tiny model (torch 2.13, CPU).
+EXPECTED_TEXT0 = [0.0024, 0.9961, 0.532, 0.0054, 0.0206, 0.4807, 0.2895, 0.2038]
 
 
 def test_order_and_batching_do_not_change_results(tagger: Tagger) -> None:
@@ -70,11 +71,9 @@ def test_order_and_batching_do_not_change_results(tagger: Tagger) -> None:
         for a, b in zip(reference, again):
             assert a.force == b.force and a.themes == b.themes
             assert np.allclose(list(a.theme_scores.values()), list(b.theme_scores.values()), atol=1e-5)
-    reversed_results = tagger.predict(TEXTS[::-1])
-    assert [r.force_scores for r in reversed_results[::-1]] == pytest.approx([r.force_scores for r in reference], abs=1e-5) or all(
-        np.allclose(list(x.force_scores.values()), list(y.force_scores.values()), atol=1e-5)
-        for x, y in zip(reversed_results[::-1], reference)
-    )
+    reversed_results = tagger.predict(TEXTS[::-1])[::-1]
+    for a, b in zip(reference, reversed_results):
+        assert np.allclose(list(a.force_scores.values()), list(b.force_scores.values()), atol=1e-5)
 
 
 def test_streaming_many_items_in_order(tagger: Tagger) -> None:
@@ -146,3 +145,23 @@ def test_import_is_light() -> None:
 
     code = "import sys, restag.model; assert 'torch' not in sys.modules and 'transformers' not in sys.modules"
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_rule_features_add_learned_offsets(tmp_path: Path) -> None:
+    """A model whose feature map trusts the lead-verb rule follows it, on every input form."""
+    import torch
+
+    from restag.model.features import FEATURE_NAMES, rule_features
+    from restag.model.tiny import build_tiny_artifact
+
+    weight = torch.zeros(len(THEMES) + len(FORCES), len(FEATURE_NAMES))
+    for level in range(len(FORCES)):
+        weight[len(THEMES) + level, level] = 100.0  # rule level -> force logit
+    directory = build_tiny_artifact(tmp_path / "m", seed=1, feature_weight=weight)
+    tagger = Tagger.load(directory)
+    texts = ["Decides to convene a meeting;", "Requests the Secretary-General to report;", "Welcomes the report;"]
+    assert [r.force for r in tagger.predict(texts)] == ["decisional", "directive", "declaratory"]
+    features = rule_features(["Recalling its resolution 1/1,", "Encourages solar power;"], [None, "operative"])
+    assert features.shape == (2, len(FEATURE_NAMES))
+    assert features[0, FORCES.index("preambular")] == 1.0 and features[1, FORCES.index("hortatory")] == 1.0
+    assert features[1, len(FORCES) + THEMES.index("environment")] == 1.0

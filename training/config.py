@@ -41,11 +41,14 @@ class TrainConfig:
     lora_alpha: float = _help("LoRA scaling numerator (scaling = alpha / rank)", 32.0)
     lora_dropout: float = _help("dropout on the LoRA branch", 0.1)
     head_dropout: float = _help("dropout before the heads", 0.1)
+    rule_features: bool = _help("also feed the LABELS.md lead-verb rule level and topic-keyword hits to the "
+                                "heads (a learned linear map; see restag.model.features)", True)
     epochs: int = _help("maximum epochs; early stopping usually ends sooner", 8)
     patience: int = _help("epochs without dev improvement before stopping", 2)
     batch_size: int = _help("paragraphs per step (batches are length-bucketed)", 16)
     lr: float = _help("learning rate of the LoRA adapters", 1e-3)
     head_lr: float = _help("learning rate of the two heads (fresh weights learn faster)", 3e-3)
+    feature_lr: float = _help("learning rate of the rule-feature map (8x8 weights from zero)", 0.03)
     weight_decay: float = _help("AdamW weight decay", 0.01)
     warmup_ratio: float = _help("share of steps with a linear warm-up", 0.06)
     theme_weighting: str = _help("positive weight per theme against imbalance: none, sqrt or balanced "
@@ -54,6 +57,7 @@ class TrainConfig:
     seed: int = _help("seed of initialisation, dropout and data order", 13)
     threads: int = _help("torch CPU threads", 2)
     max_steps: int = _help("stop after this many steps (0 = no limit; for smoke tests)", 0)
+    max_train: int = _help("train on the first N paragraphs only (0 = all; for smoke tests)", 0)
     progress: bool = _help("show progress bars", True)
 
     def __post_init__(self) -> None:
@@ -63,11 +67,12 @@ class TrainConfig:
             (self.frozen_layers >= 0, "frozen_layers must be >= 0"),
             (self.lora_rank >= 0, "lora_rank must be >= 0 (0 = train the layers' biases and LayerNorms only)"),
             (self.epochs >= 1 and self.patience >= 1 and self.batch_size >= 1, "epochs, patience and batch_size must be >= 1"),
-            (self.lr > 0 and self.head_lr > 0, "learning rates must be > 0"),
+            (self.lr > 0 and self.head_lr > 0 and self.feature_lr > 0, "learning rates must be > 0"),
             (0 <= self.warmup_ratio < 1, "warmup_ratio must be in [0, 1)"),
             (self.theme_weighting in WEIGHTINGS and self.force_weighting in WEIGHTINGS,
              f"theme_weighting and force_weighting must be one of {', '.join(WEIGHTINGS)}"),
-            (self.threads >= 1 and self.max_steps >= 0, "threads must be >= 1 and max_steps >= 0"),
+            (self.threads >= 1 and self.max_steps >= 0 and self.max_train >= 0,
+             "threads must be >= 1, max_steps and max_train >= 0"),
             (self.train_split != self.dev_split, "train_split and dev_split must differ"),
         ]
         for ok, message in checks:
@@ -82,6 +87,7 @@ class TrainConfig:
             lora_rank=self.lora_rank,
             lora_alpha=self.lora_alpha,
             lora_targets=BERT_LINEAR_LAYERS,
+            rule_features=self.rule_features,
         )
 
     def to_dict(self) -> dict[str, Any]:

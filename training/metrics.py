@@ -1,4 +1,5 @@
-"""Dev-set figures of a model: theme and force F1, calibration error. Pure numpy + sklearn."""
+"""Dev-set figures of a model during and after training, from the metric math of
+:mod:`restag.eval.metrics` (one implementation of F1 and calibration error for restag)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,19 @@ from typing import Any
 import numpy as np
 
 from restag.data.schema import FORCES, THEMES
-from restag.model.calibration import expected_calibration_error
+from restag.eval.metrics import (
+    force_confusion,
+    force_reliability,
+    force_scores_from_confusion,
+    theme_counts,
+    theme_reliability,
+    theme_scores_from_counts,
+)
+
+
+def _num(value: Any) -> float:
+    value = float(value)
+    return 0.0 if np.isnan(value) else value
 
 
 def score(
@@ -23,28 +36,22 @@ def score(
     ``theme_*`` are [N, 3] arrays in THEMES order; ``force_probs`` is [N, 5], ``force_true``
     the gold levels. The main score is ``theme_macro_f1``.
     """
-    from sklearn.metrics import accuracy_score, f1_score, precision_recall_fscore_support
-
-    theme_true = np.asarray(theme_true).astype(int)
-    theme_pred = np.asarray(theme_pred).astype(int)
+    theme_true = np.asarray(theme_true).astype(bool)
     force_true = np.asarray(force_true, dtype=int)
-    force_pred = np.asarray(force_probs).argmax(axis=1)
-    p, r, f, support = precision_recall_fscore_support(theme_true, theme_pred, average=None, labels=range(len(THEMES)), zero_division=0)
-    force_f1 = f1_score(force_true, force_pred, average=None, labels=range(len(FORCES)), zero_division=0)
-    present = [i for i in range(len(FORCES)) if (force_true == i).any() or (force_pred == i).any()]
+    themes = theme_scores_from_counts(theme_counts(theme_true, np.asarray(theme_pred).astype(bool)))
+    forces = force_scores_from_confusion(force_confusion(force_true, np.asarray(force_probs).argmax(axis=1)))
     return {
         "main_score": "theme_macro_f1",
         "n": int(len(force_true)),
-        "theme_macro_f1": float(np.mean(f)),
+        "theme_macro_f1": _num(themes["macro_f1"]),
         "theme": {
-            t: {"f1": float(f[i]), "precision": float(p[i]), "recall": float(r[i]), "support": int(support[i])}
+            t: {"f1": _num(themes["f1"][i]), "precision": _num(themes["precision"][i]),
+                "recall": _num(themes["recall"][i]), "support": int(themes["support"][i])}
             for i, t in enumerate(THEMES)
         },
-        "theme_ece": expected_calibration_error(np.asarray(theme_probs).ravel(), theme_true.ravel() == 1)
-        if len(force_true) else 0.0,
-        "force_macro_f1": float(f1_score(force_true, force_pred, average="macro", labels=present, zero_division=0)),
-        "force_accuracy": float(accuracy_score(force_true, force_pred)),
-        "force_f1": {FORCES[i]: float(force_f1[i]) for i in range(len(FORCES))},
-        "force_ece": expected_calibration_error(np.asarray(force_probs).max(axis=1), force_pred == force_true)
-        if len(force_true) else 0.0,
+        "theme_ece": theme_reliability(theme_true, theme_probs).ece,
+        "force_macro_f1": _num(forces["macro_f1"]),
+        "force_accuracy": _num(forces["accuracy"]),
+        "force_f1": {f: _num(forces["f1"][i]) for i, f in enumerate(FORCES)},
+        "force_ece": force_reliability(force_true, force_probs).ece,
     }

@@ -50,6 +50,7 @@ class Split:
     themes: np.ndarray  # [N, 3] float multi-hot
     forces: np.ndarray  # [N] int levels
     kinds: list[str]
+    features: torch.Tensor  # [N, 8] rule features (restag.model.features)
     cached: list[torch.Tensor] | None = None  # frozen-bottom hidden states per paragraph
 
     def __len__(self) -> int:
@@ -59,6 +60,7 @@ class Split:
 def load_splits(config: TrainConfig, tokenizer: Any) -> tuple[Split, Split, dict[str, Any]]:
     """Train and dev splits of ``config.labels``, tokenized; and a description of the data."""
     from restag.data.labels import default_gold_path, load_labels
+    from restag.model.features import rule_features
 
     path = Path(config.labels) if config.labels else default_gold_path()
     data = load_labels(path)
@@ -76,6 +78,8 @@ def load_splits(config: TrainConfig, tokenizer: Any) -> tuple[Split, Split, dict
         dev = train.filter(lambda row: row[key] in held)
         train = train.filter(lambda row: row[key] not in held)
         dev_note = f"{len(held)} of {len(groups)} groups of {config.train_split!r} held out (no {config.dev_split!r} split)"
+    if config.max_train:
+        train = train.select(range(min(config.max_train, len(train))))
     if len(train) == 0 or len(dev) == 0:
         raise LabelError(f"{path}: need paragraphs to train on and a dev set; found {len(train)} and {len(dev)}")
 
@@ -86,7 +90,8 @@ def load_splits(config: TrainConfig, tokenizer: Any) -> tuple[Split, Split, dict
     for ds in (train, dev):
         ds = ds.map(tokenize, batched=True, desc="tokenizing") if config.progress else ds.map(tokenize, batched=True)
         kinds = [k or ("preambular" if f == "preambular" else "operative") for k, f in zip(ds["kind"], ds["force"])]
-        splits.append(Split(ds["input_ids"], np.asarray(ds["theme_vector"], np.float32), np.asarray(ds["force_level"]), kinds))
+        features = torch.from_numpy(rule_features(ds["text"], kinds))
+        splits.append(Split(ds["input_ids"], np.asarray(ds["theme_vector"], np.float32), np.asarray(ds["force_level"]), kinds, features))
     info = {"labels": str(path), "train": len(train), "dev": len(dev), "dev_from": dev_note}
     return splits[0], splits[1], info
 
@@ -156,12 +161,12 @@ class SplitNet:
                 out[r] = hidden[i, : len(ids[r])].clone()
         return out  # type: ignore[return-value]
 
-    def top(self, hidden: torch.Tensor, mask: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    def top(self, hidden: torch.Tensor, mask: torch.Tensor, features: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         extended = self._mask(hidden, mask)
         for layer in self.net.encoder.encoder.layer[self.k :]:
             hidden = layer(hidden, extended)
         pooled = self.net.dropout(mean_pool(hidden, mask))
-        return self.net.theme_head(pooled), self.net.force_head(pooled)
+        return self.net.add_feature_offsets(self.net.theme_head(pooled), self.net.force_head(pooled), features)
 
     @torch.inference_mode()
     def logits(self, split: Split, batch_size: int = 64) -> tuple[np.ndarray, np.ndarray]:
@@ -172,7 +177,7 @@ class SplitNet:
         order = np.argsort([s.shape[0] for s in split.cached], kind="stable")
         for start in range(0, len(order), batch_size):
             rows = order[start : start + batch_size]
-            t, f = self.top(*pad_hidden([split.cached[r] for r in rows]))
+            t, f = self.top(*pad_hidden([split.cached[r] for r in rows]), split.features[rows])
             theme[rows], force[rows] = t.numpy(), f.numpy()
         return theme, force
 
@@ -249,9 +254,11 @@ def train(config: TrainConfig) -> dict[str, Any]:
 
     adapters = [p for n, p in net.encoder.named_parameters() if "lora_" in n]
     heads = [*net.theme_head.parameters(), *net.force_head.parameters()]
-    optimizer = torch.optim.AdamW(
-        [{"params": adapters, "lr": config.lr}, {"params": heads, "lr": config.head_lr}], weight_decay=config.weight_decay
-    )
+    groups = [{"params": adapters, "lr": config.lr}, {"params": heads, "lr": config.head_lr}]
+    if net.feature_head is not None:
+        groups.append({"params": list(net.feature_head.parameters()), "lr": config.feature_lr, "weight_decay": 0.0})
+        heads = heads + groups[-1]["params"]  # for gradient clipping
+    optimizer = torch.optim.AdamW(groups, weight_decay=config.weight_decay)
     steps_per_epoch = math.ceil(len(train_split) / config.batch_size)
     total_steps = steps_per_epoch * config.epochs if not config.max_steps else min(config.max_steps, steps_per_epoch * config.epochs)
     warmup = max(1, int(config.warmup_ratio * total_steps))
@@ -273,7 +280,7 @@ def train(config: TrainConfig) -> dict[str, Any]:
         running = 0.0
         for rows in bar:
             hidden, mask = pad_hidden([train_split.cached[r] for r in rows])
-            theme_logits, force_logits = split_net.top(hidden, mask)
+            theme_logits, force_logits = split_net.top(hidden, mask, train_split.features[rows])
             loss = theme_loss(theme_logits, torch.from_numpy(train_split.themes[rows])) + force_loss(
                 force_logits, torch.from_numpy(train_split.forces[rows]).long()
             )
@@ -300,7 +307,6 @@ def train(config: TrainConfig) -> dict[str, Any]:
                        f"force macro-F1 {figures['force_macro_f1']:.4f}")
         if combined > best["score"] + 1e-4:
             best = {"score": combined, "epoch": epoch, "heads": net.head_state(), "lora": lora_state(net.encoder)}
-            best["heads"] = {k: v.clone() for k, v in best["heads"].items()}
             stale = 0
         else:
             stale += 1
@@ -310,8 +316,7 @@ def train(config: TrainConfig) -> dict[str, Any]:
             break
 
     # Restore the best epoch, then calibrate on dev with the model as it will be shipped.
-    net.theme_head.load_state_dict({k.split(".", 1)[1]: v for k, v in best["heads"].items() if k.startswith("theme_head.")})
-    net.force_head.load_state_dict({k.split(".", 1)[1]: v for k, v in best["heads"].items() if k.startswith("force_head.")})
+    net.load_head_state(best["heads"])
     with torch.no_grad():
         named = dict(net.encoder.named_parameters())
         for key, value in best["lora"].items():

@@ -1,0 +1,106 @@
+"""The training loop, end to end: on a tiny encoder (fast) and on the real labels (slow)."""
+
+from __future__ import annotations
+
+import json
+import random
+from pathlib import Path
+
+import pytest
+
+from restag.data.schema import FORCES, THEMES
+from restag.model.tagger import Tagger
+from restag.training.config import TrainConfig
+from restag.training.train import train
+
+# Handwritten paragraphs (not from the corpus) with LABELS.md-style labels.
+TOPICS = {
+    "poverty": ["small and medium-sized enterprises", "job creation in manufacturing", "agro-industry"],
+    "trade": ["export diversification", "market access and tariffs", "trade facilitation"],
+    "environment": ["renewable energy", "climate change adaptation", "marine pollution"],
+}
+LEADS = {"declaratory": "Stresses", "hortatory": "Encourages", "directive": "Requests", "decisional": "Decides"}
+
+
+def synthetic_labels(path: Path, n_per_split: dict[str, int]) -> Path:
+    rng = random.Random(0)
+    rows = []
+    for split, n in n_per_split.items():
+        for i in range(n):
+            themes = sorted({rng.choice(THEMES) for _ in range(rng.randint(0, 2))}, key=THEMES.index)
+            topic = " and ".join(rng.choice(TOPICS[t]) for t in themes) or "the report of the Secretary-General"
+            if i % 3 == 0:
+                text, force, kind = f"Recognizing the role of {topic},", "preambular", "preambular"
+            else:
+                force = rng.choice(list(LEADS))
+                text, kind = f"{LEADS[force]} Member States to consider {topic};", "operative"
+            rows.append({"id": f"A/RES/0/{split}#{i}", "symbol": f"A/RES/0/{i % 5}{split}", "kind": kind, "number": i + 1,
+                         "text": text, "themes": themes, "force": force, "split": split})
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    return path
+
+
+@pytest.fixture(scope="module")
+def tiny_encoder_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A tiny random BERT saved like a pretrained encoder (config, weights, tokenizer)."""
+    import torch
+    from transformers import AutoConfig, AutoModel, AutoTokenizer
+
+    from restag.model.config import DEFAULT_ENCODER
+    from restag.model.network import resolve_encoder
+    from restag.model.tiny import TINY_BERT
+
+    directory = tmp_path_factory.mktemp("tiny-encoder")
+    torch.manual_seed(0)
+    AutoModel.from_config(AutoConfig.for_model(**TINY_BERT)).save_pretrained(directory)
+    AutoTokenizer.from_pretrained(resolve_encoder(DEFAULT_ENCODER)).save_pretrained(directory)
+    return directory
+
+
+def test_train_tiny_encoder_writes_a_loadable_artifact(tmp_path: Path, tiny_encoder_dir: Path) -> None:
+    labels = synthetic_labels(tmp_path / "labels.jsonl", {"train": 60, "dev": 30})
+    config = TrainConfig(labels=str(labels), output=str(tmp_path / "model"), encoder=str(tiny_encoder_dir), max_length=32,
+                         frozen_layers=1, lora_rank=2, lora_alpha=4.0, epochs=2, batch_size=8, progress=False)
+    metrics = train(config)
+    names = {p.name for p in (tmp_path / "model").iterdir()}
+    assert {"config.json", "labels.json", "heads.safetensors", "lora.safetensors", "calibration.json",
+            "metrics.json", "train_log.jsonl"} <= names
+    assert "encoder.safetensors" not in names  # LoRA + heads only; the encoder comes from its reference
+    assert metrics["dev"]["n"] == 30 and 0.0 <= metrics["dev"]["theme_macro_f1"] <= 1.0
+    # The reloaded artifact (adapters merged) reproduces the training-time dev figures.
+    assert metrics["dev_reloaded"]["theme_macro_f1"] == pytest.approx(metrics["dev"]["theme_macro_f1"], abs=1e-6)
+    assert metrics["dev_reloaded"]["force_macro_f1"] == pytest.approx(metrics["dev"]["force_macro_f1"], abs=1e-6)
+    log = [json.loads(line) for line in (tmp_path / "model" / "train_log.jsonl").read_text().splitlines()]
+    assert log[0]["event"] == "start" and log[-1]["event"] == "end"
+    assert [row["epoch"] for row in log if row["event"] == "dev"] == [1, 2][: metrics["epochs_run"]]
+    [result] = Tagger.load(tmp_path / "model").predict(["Encourages renewable energy;"])
+    assert result.force in FORCES
+
+
+def test_training_is_deterministic(tmp_path: Path, tiny_encoder_dir: Path) -> None:
+    labels = synthetic_labels(tmp_path / "labels.jsonl", {"train": 40, "dev": 20})
+    runs = []
+    for name in ("a", "b"):
+        config = TrainConfig(labels=str(labels), output=str(tmp_path / name), encoder=str(tiny_encoder_dir), max_length=32,
+                             frozen_layers=1, lora_rank=2, epochs=1, batch_size=8, progress=False, threads=1)
+        runs.append(train(config)["dev"])
+    assert runs[0] == runs[1]
+
+
+def test_file_without_dev_split_holds_out_resolutions(tmp_path: Path, tiny_encoder_dir: Path) -> None:
+    labels = synthetic_labels(tmp_path / "labels.jsonl", {"train": 60})
+    config = TrainConfig(labels=str(labels), output=str(tmp_path / "m"), encoder=str(tiny_encoder_dir), max_length=32,
+                         frozen_layers=1, lora_rank=2, epochs=1, batch_size=8, progress=False)
+    metrics = train(config)
+    assert "held out" in metrics["data"]["dev_from"]
+    assert metrics["data"]["train"] + metrics["data"]["dev"] == 60
+    assert metrics["dev_reloaded"] is None
+
+
+@pytest.mark.slow
+def test_train_a_few_steps_on_real_labels(gold_labels: Path, tmp_path: Path) -> None:
+    config = TrainConfig(labels=str(gold_labels), output=str(tmp_path / "model"), max_length=48, frozen_layers=5,
+                         max_train=300, max_steps=5, epochs=1, progress=False)
+    metrics = train(config)
+    assert metrics["steps"] == 5 and metrics["data"]["dev"] > 0
+    assert Tagger.load(tmp_path / "model").predict(["Requests the Secretary-General to report;"])[0].force in FORCES
