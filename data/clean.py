@@ -225,7 +225,7 @@ class FootnoteMarkers:
             prev = before[-1]
             if prev == "." and len(before) >= 2 and not (before[-2].isalpha() or before[-2] in ")”’\""):
                 return False
-            if prev == "." and re.search(r"(?:^|\s)(?:No|Nos|para|paras|vol|art|chap|p|pp|Res|Dec)\.$", before):
+            if prev == "." and re.search(r"(?:^|[\s/])(?:No|Nos|para|paras|vol|art|chap|p|pp|Res|Dec|Rev|Add|Corr)\.$", before):
                 return False
             if prev.isalpha() and _SHORT_ACRONYM.search(before):
                 return False

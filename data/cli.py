@@ -68,9 +68,15 @@ def write_atomic(path: Path, lines: Iterable[str]) -> int:
 
 def _write(stream: TextIO, lines: Iterable[str]) -> int:
     count = 0
-    for line in lines:
-        stream.write(line + "\n")
-        count += 1
+    try:
+        for line in lines:
+            stream.write(line + "\n")
+            count += 1
+        stream.flush()
+    except BrokenPipeError:
+        # the reader went away (`restag segment x | head`): stop quietly, as Unix tools do
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, stream.fileno())
     return count
 
 

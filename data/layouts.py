@@ -19,7 +19,7 @@ Layouts:
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -299,8 +299,3 @@ def _pypdf_header_end(lines: Sequence[str]) -> int:
                 return k + 1
             return k
     return -1
-
-
-def iter_text_lines(blocks: Iterable[Block]) -> Iterator[str]:
-    for block in blocks:
-        yield from block.lines

@@ -9,8 +9,9 @@ Inside it:
   not); numbers out of sequence are content;
 * lettered sub-items ("(a)", "(iv)") and lines that start in lower case continue the current
   paragraph;
-* after a page break, a paragraph continues when its text so far has no closing punctuation,
-  or when the next line does not open a new paragraph;
+* a paragraph whose text so far has no closing punctuation, or ends on a word like "the" or
+  "and", continues in the next block (a page break, or a markdown block boundary, cut it),
+  unless that block opens like a new preambular paragraph on the same page;
 * every other block of the preamble opens a new preambular paragraph; short unpunctuated
   blocks between paragraphs are section headings and are dropped;
 * in a resolution split into sections (I, II, ...) whose numbering restarts at 1, each section's
@@ -32,7 +33,7 @@ from restag.data.clean import (
     vocabulary,
 )
 from restag.data.errors import NoResolutionBodyError
-from restag.data.heading import TITLE, Heading, parse_heading
+from restag.data.heading import TITLE, parse_heading
 from restag.data.layouts import BARCODE, CLOSING, JOB_NO, PAGE_NO, SUBITEM_START, SYMBOL_LINE, Block, Layout
 from restag.data.records import Paragraph, Resolution
 
@@ -42,13 +43,12 @@ NUMBERED = re.compile(r"^(\d{1,3})\.(?:\s+(.*))?$", re.S)
 BARE_NUMBER = re.compile(r"^\s*(\d{1,3})\s*$")  # "26" alone on its line, the period lost
 #: closing punctuation of a paragraph, allowing a trailing quote and footnote marker
 _TERMINAL = re.compile(r"[,;.:][”’\"')]?\s*(?:\d{1,3})?\s*$")
-#: words that open a preambular paragraph after a page break
+#: words that open a preambular paragraph: participles ("Recalling", "Alarmed") and the
+#: adjectives and adverbs the Assembly uses ("Mindful", "Deeply concerned", "Also noting")
 _PREAMBLE_OPENER = re.compile(
-    r"^(?:[A-Z][a-z]+(?:ing|ed)|Aware|Mindful|Conscious|Cognizant|Desirous|Deeply|Gravely|"
-    r"Seriously|Strongly|Also|Further|Alarmed|Convinced|Determined|Guided|Concerned|Bearing|"
-    r"Having|Taking|Noting|Recognizing|Reaffirming|Emphasizing|Stressing|Recalling|Welcoming|"
-    r"Underlining|Acknowledging|Considering|Expressing|Reiterating|Affirming|Convinced|Fully|"
-    r"Keenly|Profoundly|Firmly|Greatly|Highly|Particularly|Acutely|Noting)\b"
+    r"^(?:[A-Z][a-z]+(?:ing|ed)|Aware|Mindful|Conscious|Cognizant|Desirous|Anxious|Also|Further|"
+    r"Deeply|Gravely|Seriously|Strongly|Fully|Keenly|Profoundly|Firmly|Greatly|Highly|"
+    r"Particularly|Acutely)\b"
 )
 #: an unnumbered operative paragraph (a resolution with a single operative paragraph)
 _OPERATIVE_VERB = re.compile(
@@ -59,14 +59,6 @@ _ADVERBS = frozenset(
     "also further once again strongly firmly again hereby deeply gravely seriously fully "
     "resolutely urgently emphatically duly solemnly categorically unequivocally".split()
 )
-_PARTICLES = {
-    "takes": ("note",),
-    "taking": ("note", "into"),
-    "calls": ("upon", "on", "for"),
-    "calling": ("upon", "on", "for"),
-    "bearing": ("in",),
-    "takes note": ("also", "further"),
-}
 HEADING_MAX_WORDS = 20
 #: a paragraph cut after one of these words goes on in the next block
 _DANGLING = re.compile(
@@ -363,4 +355,4 @@ def _session_of(symbol: str) -> int | None:
     return int(m.group(1)) if m else None
 
 
-__all__ = ["Heading", "find_body", "lead_phrase", "segment"]
+__all__ = ["find_body", "lead_phrase", "segment"]

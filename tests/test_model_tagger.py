@@ -161,7 +161,7 @@ def test_rule_features_add_learned_offsets(tmp_path: Path) -> None:
     tagger = Tagger.load(directory)
     texts = ["Decides to convene a meeting;", "Requests the Secretary-General to report;", "Welcomes the report;"]
     assert [r.force for r in tagger.predict(texts)] == ["decisional", "directive", "declaratory"]
-    features = rule_features(["Recalling its resolution 1/1,", "Encourages solar power;"], [None, "operative"])
+    features = rule_features(["Recalling its resolution 1/1,", "Encourages renewable energy;"], [None, "operative"])
     assert features.shape == (2, len(FEATURE_NAMES))
     assert features[0, FORCES.index("preambular")] == 1.0 and features[1, FORCES.index("hortatory")] == 1.0
     assert features[1, len(FORCES) + THEMES.index("environment")] == 1.0

@@ -61,8 +61,11 @@ def test_train_tiny_encoder_writes_a_loadable_artifact(tmp_path: Path, tiny_enco
     labels = synthetic_labels(tmp_path / "labels.jsonl", {"train": 60, "dev": 30})
     config = TrainConfig(labels=str(labels), output=str(tmp_path / "model"), encoder=str(tiny_encoder_dir), max_length=32,
                          frozen_layers=1, lora_rank=2, lora_alpha=4.0, epochs=2, batch_size=8, progress=False)
+    (tmp_path / "model").mkdir()
+    (tmp_path / "model" / "config.json").write_text("{}")  # an earlier model there is replaced whole
     metrics = train(config)
     names = {p.name for p in (tmp_path / "model").iterdir()}
+    assert not list(tmp_path.glob(".model.*"))  # no staging or backup left behind
     assert {"config.json", "labels.json", "heads.safetensors", "lora.safetensors", "calibration.json",
             "metrics.json", "train_log.jsonl"} <= names
     assert "encoder.safetensors" not in names  # LoRA + heads only; the encoder comes from its reference
@@ -104,3 +107,13 @@ def test_train_a_few_steps_on_real_labels(gold_labels: Path, tmp_path: Path) -> 
     metrics = train(config)
     assert metrics["steps"] == 5 and metrics["data"]["dev"] > 0
     assert Tagger.load(tmp_path / "model").predict(["Requests the Secretary-General to report;"])[0].force in FORCES
+
+
+def test_refuses_to_overwrite_a_foreign_directory(tmp_path: Path) -> None:
+    from restag.training.config import ConfigError
+
+    (tmp_path / "notes").mkdir()
+    (tmp_path / "notes" / "todo.txt").write_text("mine")
+    with pytest.raises(ConfigError, match="not a restag model directory"):
+        train(TrainConfig(output=str(tmp_path / "notes"), progress=False))
+    assert (tmp_path / "notes" / "todo.txt").read_text() == "mine"

@@ -49,7 +49,9 @@ def config_from_args(args: argparse.Namespace) -> TrainConfig:
 
 def summary(metrics: dict[str, Any]) -> str:
     """Human-readable dev figures of a metrics.json."""
-    dev = metrics.get("dev_reloaded") or metrics["dev"]
+    dev = metrics.get("dev_reloaded") or metrics.get("dev")
+    if not dev:
+        return "no dev figures recorded for this model (metrics.json has none)"
     lines = [f"dev ({dev['n']} paragraphs): theme macro-F1 {dev['theme_macro_f1']:.4f}, "
              f"force macro-F1 {dev['force_macro_f1']:.4f} (accuracy {dev['force_accuracy']:.4f})"]
     lines += [f"  {theme:<12} F1 {v['f1']:.4f}  P {v['precision']:.4f}  R {v['recall']:.4f}  (n={v['support']})"

@@ -20,6 +20,8 @@ from __future__ import annotations
 import json
 import logging
 import math
+import os
+import shutil
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -222,6 +224,7 @@ def train(config: TrainConfig) -> dict[str, Any]:
 
     from restag.model.artifact import Artifact, save_artifact
 
+    check_output(Path(config.output))  # before minutes of training, not after
     started = time.perf_counter()
     torch.set_num_threads(config.threads)
     torch.manual_seed(config.seed)
@@ -326,6 +329,9 @@ def train(config: TrainConfig) -> dict[str, Any]:
     train_seconds = time.perf_counter() - started
 
     output = Path(config.output)
+    staging = output.with_name(f".{output.name}.partial")
+    if staging.exists():
+        shutil.rmtree(staging)
     metrics: dict[str, Any] = {
         "dev": figures,
         "best_epoch": best["epoch"],
@@ -336,16 +342,37 @@ def train(config: TrainConfig) -> dict[str, Any]:
         "train_config": config.to_dict(),
     }
     save_artifact(
-        output, config=model_config, heads=best["heads"], calibration=calibration,
+        staging, config=model_config, heads=best["heads"], calibration=calibration,
         lora=best["lora"] if config.lora_rank else None, metrics=metrics,
         train_log=log + [{"event": "end", "best_epoch": best["epoch"], "train_seconds": round(train_seconds, 1)}],
     )
     # The shipped path: reload the artifact (adapters merged) and score dev through the Tagger.
-    metrics["dev_reloaded"] = dev_figures(output, config.labels, config.dev_split if data_info["dev_from"].startswith("split") else None)
-    metrics["artifact_bytes"] = sum(p.stat().st_size for p in output.iterdir() if p.is_file())
-    (output / "metrics.json").write_text(json.dumps(metrics, indent=2) + "\n", encoding="utf-8")
-    Artifact.open(output)  # fails loudly if anything written is unreadable
+    metrics["dev_reloaded"] = dev_figures(staging, config.labels, config.dev_split if data_info["dev_from"].startswith("split") else None)
+    metrics["artifact_bytes"] = sum(p.stat().st_size for p in staging.iterdir() if p.is_file())
+    (staging / "metrics.json").write_text(json.dumps(metrics, indent=2) + "\n", encoding="utf-8")
+    Artifact.open(staging)  # fails loudly if anything written is unreadable
+    publish(staging, output)
     return metrics
+
+
+def check_output(output: Path) -> None:
+    """Refuse to train into a directory that holds something other than a model artifact."""
+    if output.exists() and (not output.is_dir() or (any(output.iterdir()) and not (output / "config.json").exists())):
+        raise ConfigError(f"output {output} exists and is not a restag model directory; choose another --output")
+
+
+def publish(staging: Path, output: Path) -> None:
+    """Move a finished artifact into place; an earlier model there is replaced whole."""
+    check_output(output)
+    if output.exists():
+        old = output.with_name(f".{output.name}.old")
+        if old.exists():
+            shutil.rmtree(old)
+        os.replace(output, old)
+        os.replace(staging, output)
+        shutil.rmtree(old)
+    else:
+        os.replace(staging, output)
 
 
 def dev_figures(model_dir: str | Path, labels: str = "", split: str | None = "dev", batch_size: int = 32) -> dict[str, Any] | None:
