@@ -281,7 +281,7 @@ def evaluate(
             }
 
     info = {
-        "path": None, "sha256": None, "split": "all", "train_split": None, "n_train_paragraphs": 0,
+        "path": None, "sha256": None, "split": "all", "train_split": None, "n_train_paragraphs": 0, "notes": [],
         "n_paragraphs": len(gold),
         "n_resolutions": len(set(groups)),
         "theme_support": {t: int(y[:, j].sum()) for j, t in enumerate(THEMES)},
@@ -437,12 +437,20 @@ def run_evaluation(
     for run in runs:
         timing[f"{run.name}"] = run.seconds
 
+    notes = []
+    if model is not None and split == "dev":
+        notes.append(
+            "restag models use the dev split for early stopping, theme thresholds and calibration "
+            "(never as training data), so the model's dev scores are somewhat optimistic; the baselines "
+            "never see dev."
+        )
     start = time.perf_counter()
     result = evaluate(
         gold, runs, config=config,
         data_info={
             "path": str(data), "sha256": _sha256(data), "split": split or "all",
             "train_split": train_split if train else None, "n_train_paragraphs": len(train),
+            "notes": notes,
         },
         timing=timing,
     )

@@ -149,6 +149,7 @@ def data_table(metrics: Metrics) -> Table:
         ("kinds", ", ".join(f"{k} {v}" for k, v in d["kinds"].items())),
         ("systems", "; ".join(f"{n}: {s['description']}" for n, s in metrics["systems"].items())),
         ("timing (s)", ", ".join(f"{k} {v:.1f}" for k, v in metrics["timing_seconds"].items())),
+        *(("note", note) for note in d.get("notes", [])),
         ("reproduce", metrics.get("command") or "–"),
         ("written", f"{metrics['created']} by restag {metrics['restag_version']} (LABELS.md v{metrics['label_spec_version']}, "
                     f"metrics schema v{metrics['schema_version']})"),
@@ -181,11 +182,12 @@ def _summary(metrics: Metrics) -> str:
     ms = metrics["main_score"]
     s = metrics["systems"][ms["system"]]
     d = metrics["data"]
-    return (
+    return " ".join([
         f"{ms['system']} scores theme macro-F1 {_ci(s['themes']['macro_f1'], s['themes']['ci']['macro_f1'])} and force "
         f"macro-F1 {_ci(s['force']['macro_f1'], s['force']['ci']['macro_f1'])} on the {d['split']} split "
-        f"({d['n_paragraphs']} paragraphs, {d['n_resolutions']} resolutions)."
-    )
+        f"({d['n_paragraphs']} paragraphs, {d['n_resolutions']} resolutions; {round(100 * metrics['config']['confidence'])}% intervals over resolutions).",
+        *d.get("notes", []),
+    ])
 
 
 # --------------------------------------------------------------------------------------

@@ -18,7 +18,7 @@ Top level::
     created             UTC time, ISO 8601
     command             the `restag eval` command line that reproduces the run ("" if unknown)
     main_score          {name: "themes.macro_f1", system, value} — the headline number
-    data                {path, sha256, split, train_split, n_train_paragraphs, n_paragraphs,
+    data                {path, sha256, split, train_split, n_train_paragraphs, notes[str], n_paragraphs,
                          n_resolutions, theme_support{theme: n}, no_theme, force_support{force: n},
                          kinds{preambular, operative}, committees{name: n}}
     config              {bootstrap_resamples, bootstrap_unit, seed, confidence,

@@ -69,6 +69,7 @@ def _write_tensors(path: Path, tensors: Mapping[str, torch.Tensor]) -> None:
 
     tmp = path.with_name(path.name + ".tmp")
     save_file({k: v.detach().cpu().contiguous() for k, v in tensors.items()}, str(tmp))
+    tmp.chmod(0o644)  # readable like the JSON files beside it
     os.replace(tmp, path)
 
 

@@ -46,6 +46,10 @@ if TYPE_CHECKING:  # pragma: no cover
 logger = logging.getLogger(__name__)
 
 BASELINE_FORMAT_VERSION = 1
+#: Version of the lead-verb rules and keyword lists. The fine-tuned model takes their output
+#: as input features (:mod:`restag.model.features`): bump this whenever a rule or keyword
+#: changes, and retrain any model that uses rule features.
+RULES_VERSION = 1
 
 # --------------------------------------------------------------------------------------
 # Inputs: text and (optional) kind of each item

@@ -40,7 +40,7 @@ from collections.abc import Callable, Iterator, Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING
 
 from restag.data.errors import InputError, RestagError
 from restag.data.records import Resolution
@@ -422,10 +422,8 @@ class JobReport:
     def line(self) -> str:
         working = self.seconds - self.load_seconds
         rate = self.paragraphs / working if working > 0 else 0.0
-        parts = [
-            f"tagged {self.paragraphs} paragraphs of {self.tagged} documents in {self.seconds:.1f}s "
-            f"(model loaded in {self.load_seconds:.1f}s, then {rate:.0f} paragraphs/s)"
-        ]
+        startup = f"model loaded in {self.load_seconds:.1f}s, then " if self.load_seconds else ""
+        parts = [f"tagged {self.paragraphs} paragraphs of {self.tagged} documents in {self.seconds:.1f}s ({startup}{rate:.0f} paragraphs/s)"]
         if self.already_done:
             parts.append(f"{self.already_done} already in the output")
         if self.duplicates:
@@ -458,7 +456,8 @@ def run_job(config: JobConfig, engine: Engine, *, stdout: IO[str] | None = None,
     """Run a tagging job end to end; see the module docstring for the guarantees."""
     stderr = stderr or sys.stderr
     started = time.perf_counter()
-    sources = discover(config.inputs)
+    own_files = {p.resolve() for p in (config.output, config.summary) if p is not None}
+    sources = [s for s in discover(config.inputs) if s.path is None or s.path.resolve() not in own_files]
     if not sources:
         raise InputError(f"no documents found in {', '.join(config.inputs)}; expected {', '.join(DOCUMENT_SUFFIXES)} files")
 
@@ -468,7 +467,7 @@ def run_job(config: JobConfig, engine: Engine, *, stdout: IO[str] | None = None,
     summary = SummaryBuilder()
     output = config.output
     if output is not None:
-        journal = _open_journal(output, config.resume, config.format, done)
+        journal = _open_journal(output, config.resume, config.format, done, stderr)
         sink: Callable[[str, Sequence[Row]], None] = journal.add
     else:
         writer = stream_writer(stdout or sys.stdout, config.format)  # type: ignore[arg-type]
@@ -535,7 +534,7 @@ def run_job(config: JobConfig, engine: Engine, *, stdout: IO[str] | None = None,
     return report
 
 
-def _open_journal(output: Path, resume: bool, fmt: str, done: set[str]) -> Journal:
+def _open_journal(output: Path, resume: bool, fmt: str, done: set[str], stderr: IO[str]) -> Journal:
     """Start or continue the journal of ``output``; fill ``done`` with the symbols it has."""
     path = Journal.path_for(output)
     output.parent.mkdir(parents=True, exist_ok=True)
@@ -544,7 +543,7 @@ def _open_journal(output: Path, resume: bool, fmt: str, done: set[str]) -> Journ
         logger.info("resuming %s: %d documents done", path, len(journal.committed))
     else:
         if path.exists() and not resume:
-            print(f"restag tag: warning: replacing the unfinished job in {path} (use --resume to continue it)", file=sys.stderr)
+            print(f"restag tag: warning: replacing the unfinished job in {path} (use --resume to continue it)", file=stderr)
         journal = Journal.start(path, "output" if resume and output.exists() else "none")
     done.update(journal.committed)
     if journal.base == "output" and output.exists():

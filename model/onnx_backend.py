@@ -42,6 +42,8 @@ OPSET = 17
 INPUT_NAMES = ("input_ids", "attention_mask")
 OUTPUT_NAMES = ("theme_logits", "force_logits")
 CACHE_DIRNAME = ".restag-cache"
+#: Largest slice (rows x padded length) given to ONNX Runtime at once; see OnnxBackend.logits.
+MAX_BATCH_TOKENS = 2048
 
 
 def default_threads() -> int:
@@ -176,7 +178,7 @@ def cached_onnx_file(model_dir: Path, load_network: Callable[[], Any], *, quanti
 class OnnxBackend:
     """The backend protocol on an ONNX Runtime CPU session."""
 
-    def __init__(self, onnx_path: str | Path, *, threads: int | None = None) -> None:
+    def __init__(self, onnx_path: str | Path, *, threads: int | None = None, max_batch_tokens: int = MAX_BATCH_TOKENS) -> None:
         import onnxruntime as ort
 
         options = ort.SessionOptions()
@@ -191,6 +193,7 @@ class OnnxBackend:
             raise ModelError(f"cannot open ONNX model {onnx_path}: {error}; delete it to re-export") from None
         self.path = Path(onnx_path)
         self.threads = options.intra_op_num_threads
+        self.max_batch_tokens = max_batch_tokens
 
     @classmethod
     def from_artifact(cls, artifact: "Artifact", *, quantize: bool = True, threads: int | None = None) -> "OnnxBackend":
@@ -199,11 +202,24 @@ class OnnxBackend:
         return cls(path, threads=threads)
 
     def logits(self, input_ids: np.ndarray, attention_mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Logits of a right-padded batch, run in slices of at most ``max_batch_tokens`` tokens.
+
+        Each slice is cut to its own longest row, so a batch of long paragraphs is run in
+        smaller pieces (bounding the attention buffers ONNX Runtime keeps in its arena)
+        and padding shared by a whole slice costs nothing.
+        """
         ids = np.ascontiguousarray(input_ids, dtype=np.int64)
         mask = np.ascontiguousarray(attention_mask, dtype=np.int64)
-        # Drop columns that are padding in every row: compute grows with sequence length.
-        length = int(mask.sum(axis=1).max()) if mask.size else 0
-        if 0 < length < mask.shape[1] and not mask[:, length:].any():
-            ids, mask = ids[:, :length], mask[:, :length]
-        theme, force = self.session.run(list(OUTPUT_NAMES), {"input_ids": ids, "attention_mask": mask})
-        return np.asarray(theme, dtype=np.float32), np.asarray(force, dtype=np.float32)
+        if len(ids) == 0:
+            return np.zeros((0, 3), np.float32), np.zeros((0, 5), np.float32)
+        rows = max(1, self.max_batch_tokens // max(1, ids.shape[1]))
+        themes, forces = [], []
+        for start in range(0, len(ids), rows):
+            piece_ids, piece_mask = ids[start : start + rows], mask[start : start + rows]
+            length = max(1, int(piece_mask.sum(axis=1).max()))
+            if length < piece_mask.shape[1] and not piece_mask[:, length:].any():
+                piece_ids, piece_mask = piece_ids[:, :length], piece_mask[:, :length]
+            theme, force = self.session.run(list(OUTPUT_NAMES), {"input_ids": piece_ids, "attention_mask": piece_mask})
+            themes.append(theme)
+            forces.append(force)
+        return np.concatenate(themes).astype(np.float32, copy=False), np.concatenate(forces).astype(np.float32, copy=False)

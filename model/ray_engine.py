@@ -15,6 +15,7 @@ shared file system, or the shipped ``default`` model installed everywhere).
 
 from __future__ import annotations
 
+import io
 import json
 import logging
 from collections.abc import Callable, Iterator, Sequence, Set
@@ -24,7 +25,7 @@ from typing import Any
 import numpy as np
 
 from restag.data.errors import RestagError
-from restag.model.batch import DocumentResult, Source, TaggerSpec, failure_reason, read_source, tag_resolutions, with_symbol
+from restag.model.batch import DocumentResult, Source, TaggerSpec, failure_reason, read_source, tag_resolutions
 
 logger = logging.getLogger(__name__)
 
@@ -58,13 +59,9 @@ class TagDocuments:
         to_tag = []
         for i in range(n):
             path, text = str(batch["path"][i]), str(batch["text"][i])
+            source = Source(label=path, path=Path(path)) if path else Source(label="<stdin>")
             try:
-                if path:
-                    resolution = read_source(Source(label=path, path=Path(path)))
-                else:
-                    from restag.data.readers import parse_text
-
-                    resolution = with_symbol(parse_text(text, source="<stdin>"), "stdin")
+                resolution = read_source(source, stdin=io.StringIO(text))
             except Exception as error:  # noqa: BLE001 - reported per document, as locally
                 errors[i] = failure_reason(error)
                 continue

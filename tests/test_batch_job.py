@@ -263,3 +263,13 @@ def test_stdout_cannot_be_resumed_or_hold_parquet() -> None:
         job(GOOD, resume=True)
     with pytest.raises(InputError, match="Parquet cannot be written to standard output"):
         job(GOOD, format="parquet")
+
+
+def test_the_job_does_not_read_its_own_output_or_summary(engine: LocalEngine, tmp_path: Path) -> None:
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    (folder / "A-RES-85-101.txt").write_bytes((GOOD / "A-RES-85-101.txt").read_bytes())
+    config = job(folder, output=folder / "tags.jsonl", summary=folder / "summary.json")
+    run_job(config, engine)
+    report = run_job(job(folder, output=folder / "tags.jsonl", summary=folder / "summary.json", resume=True), engine)
+    assert report.exit_code == 0 and report.failures == [] and report.already_done == 1

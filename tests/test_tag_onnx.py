@@ -104,3 +104,14 @@ def test_all_padding_columns_are_trimmed_without_changing_logits(model_copy: Pat
         np.testing.assert_allclose(a, b, atol=1e-5)
     theme, force = backend.logits(ids[:1, :4], mask[:1, :4])
     assert theme.shape == (1, 3) and force.shape == (1, 5) and theme.dtype == np.float32
+
+
+def test_token_budget_slices_give_the_same_logits(model_copy: Path, paragraphs: list) -> None:
+    from restag.model.tagger import Tagger
+
+    path = OnnxBackend.from_artifact(Artifact.open(model_copy), quantize=False).path
+    whole = Tagger.load(model_copy, backend=OnnxBackend(path, max_batch_tokens=10**6))
+    sliced = Tagger.load(model_copy, backend=OnnxBackend(path, max_batch_tokens=64))  # ~1-2 rows per run
+    texts = [p.text for p in paragraphs]
+    for a, b in zip(whole.logits(texts, batch_size=16), sliced.logits(texts, batch_size=16)):
+        np.testing.assert_allclose(a, b, atol=1e-4)

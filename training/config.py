@@ -37,13 +37,13 @@ class TrainConfig:
     max_length: int = _help("tokens per paragraph; 256 covers 99%% of gold paragraphs", 256)
     frozen_layers: int = _help("bottom encoder layers kept frozen; their output is computed once and "
                                "cached, which makes an epoch ~3x cheaper", 3)
-    lora_rank: int = _help("LoRA rank of the adapters on the trained layers (all linear layers)", 16)
+    lora_rank: int = _help("LoRA rank of the adapters on the trained layers (all linear layers); 0 = heads only", 16)
     lora_alpha: float = _help("LoRA scaling numerator (scaling = alpha / rank)", 32.0)
     lora_dropout: float = _help("dropout on the LoRA branch", 0.1)
     head_dropout: float = _help("dropout before the heads", 0.1)
     rule_features: bool = _help("also feed the LABELS.md lead-verb rule level and topic-keyword hits to the "
                                 "heads (a learned linear map; see restag.model.features)", True)
-    epochs: int = _help("maximum epochs; early stopping usually ends sooner", 8)
+    epochs: int = _help("maximum epochs; early stopping may end sooner", 6)
     patience: int = _help("epochs without dev improvement before stopping", 2)
     batch_size: int = _help("paragraphs per step (batches are length-bucketed)", 16)
     lr: float = _help("learning rate of the LoRA adapters", 1e-3)
@@ -65,7 +65,7 @@ class TrainConfig:
             (0 < self.dev_fraction < 1, "dev_fraction must be in (0, 1)"),
             (8 <= self.max_length <= 512, "max_length must be 8-512"),
             (self.frozen_layers >= 0, "frozen_layers must be >= 0"),
-            (self.lora_rank >= 0, "lora_rank must be >= 0 (0 = train the layers' biases and LayerNorms only)"),
+            (self.lora_rank >= 0, "lora_rank must be >= 0 (0 = train the heads only)"),
             (self.epochs >= 1 and self.patience >= 1 and self.batch_size >= 1, "epochs, patience and batch_size must be >= 1"),
             (self.lr > 0 and self.head_lr > 0 and self.feature_lr > 0, "learning rates must be > 0"),
             (0 <= self.warmup_ratio < 1, "warmup_ratio must be in [0, 1)"),
