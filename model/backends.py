@@ -26,6 +26,8 @@ import numpy as np
 from restag.data.errors import ModelError
 
 if TYPE_CHECKING:  # pragma: no cover
+    import torch
+
     from restag.model.artifact import Artifact
 
 logger = logging.getLogger(__name__)
@@ -76,7 +78,7 @@ def create_backend(name: str, artifact: "Artifact") -> Backend:
 class TorchBackend:
     """Runs the PyTorch network under ``torch.inference_mode`` on the CPU (or ``device``)."""
 
-    def __init__(self, network: "torch.nn.Module", device: str = "cpu") -> None:  # noqa: F821
+    def __init__(self, network: "torch.nn.Module", device: str = "cpu") -> None:
         self.network = network.eval().to(device)
         self.device = device
 

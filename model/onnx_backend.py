@@ -187,6 +187,12 @@ class OnnxBackend:
         options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
         options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
         options.log_severity_level = 3  # errors only; ORT warns about unused initializers otherwise
+        # Idle threads sleep instead of spinning. On a quiet machine this costs little; on a
+        # busy one (other jobs on the same cores) spinning threads steal the cores the
+        # working ones need: measured here with another job running, 2 threads went from
+        # about 50 to 70-145 paragraphs/s.
+        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+        options.add_session_config_entry("session.inter_op.allow_spinning", "0")
         try:
             self.session = ort.InferenceSession(str(onnx_path), options, providers=["CPUExecutionProvider"])
         except Exception as error:  # onnxruntime raises its own exception types

@@ -8,9 +8,13 @@ tokenizer. Its predictions are meaningless but deterministic for a given ``seed`
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from restag.model.calibration import Calibration
 from restag.model.config import DEFAULT_ENCODER, ModelConfig
+
+if TYPE_CHECKING:  # pragma: no cover
+    import torch
 
 TINY_BERT: dict[str, object] = {
     "model_type": "bert",
@@ -38,18 +42,17 @@ def build_tiny_artifact(
     *,
     seed: int = 0,
     calibration: Calibration | None = None,
-    feature_weight: "torch.Tensor | None" = None,  # noqa: F821
+    feature_weight: "torch.Tensor | None" = None,
 ) -> Path:
     """Write a tiny random artifact into ``directory`` and return its path.
 
     ``feature_weight`` ([8, 8]) makes a model with rule features (see restag.model.features).
     """
     import torch
+    from transformers import AutoTokenizer
 
     from restag.model.artifact import save_artifact
     from restag.model.network import RestagNet, resolve_encoder
-
-    from transformers import AutoTokenizer
 
     torch.manual_seed(seed)
     config = tiny_config(rule_features=feature_weight is not None)

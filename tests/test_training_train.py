@@ -117,3 +117,14 @@ def test_refuses_to_overwrite_a_foreign_directory(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="not a restag model directory"):
         train(TrainConfig(output=str(tmp_path / "notes"), progress=False))
     assert (tmp_path / "notes" / "todo.txt").read_text() == "mine"
+
+
+def test_time_budget_stops_between_epochs(tmp_path: Path, tiny_encoder_dir: Path) -> None:
+    labels = synthetic_labels(tmp_path / "labels.jsonl", {"train": 40, "dev": 20})
+    config = TrainConfig(labels=str(labels), output=str(tmp_path / "m"), encoder=str(tiny_encoder_dir), max_length=32,
+                         frozen_layers=1, lora_rank=2, epochs=5, patience=5, batch_size=8, progress=False,
+                         time_budget_s=1e-3)
+    metrics = train(config)
+    assert metrics["epochs_run"] == 1
+    log = [json.loads(line) for line in (tmp_path / "m" / "train_log.jsonl").read_text().splitlines()]
+    assert any(row["event"] == "stop" and "time budget" in row["reason"] for row in log)

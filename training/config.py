@@ -45,6 +45,8 @@ class TrainConfig:
                                 "heads (a learned linear map; see restag.model.features)", True)
     epochs: int = _help("maximum epochs; early stopping may end sooner", 6)
     patience: int = _help("epochs without dev improvement before stopping", 2)
+    time_budget_s: float = _help("start no epoch that would end after this many seconds of training, judged by "
+                                 "the last epoch (0 = no limit); keeps a run under 15 minutes on 2 CPU cores", 840.0)
     batch_size: int = _help("paragraphs per step (batches are length-bucketed)", 16)
     lr: float = _help("learning rate of the LoRA adapters", 1e-3)
     head_lr: float = _help("learning rate of the two heads (fresh weights learn faster)", 3e-3)
@@ -71,6 +73,7 @@ class TrainConfig:
             (0 <= self.warmup_ratio < 1, "warmup_ratio must be in [0, 1)"),
             (self.theme_weighting in WEIGHTINGS and self.force_weighting in WEIGHTINGS,
              f"theme_weighting and force_weighting must be one of {', '.join(WEIGHTINGS)}"),
+            (self.time_budget_s >= 0, "time_budget_s must be >= 0 (0 = no limit)"),
             (self.threads >= 1 and self.max_steps >= 0 and self.max_train >= 0,
              "threads must be >= 1, max_steps and max_train >= 0"),
             (self.train_split != self.dev_split, "train_split and dev_split must differ"),

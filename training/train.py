@@ -221,8 +221,10 @@ def lora_state(encoder: nn.Module) -> dict[str, torch.Tensor]:
 def train(config: TrainConfig) -> dict[str, Any]:
     """Train, calibrate and save a model as ``config.output``; return its dev metrics."""
     from tqdm.auto import tqdm
+    from transformers import AutoTokenizer
 
     from restag.model.artifact import Artifact, save_artifact
+    from restag.model.network import resolve_encoder
 
     check_output(Path(config.output))  # before minutes of training, not after
     started = time.perf_counter()
@@ -231,10 +233,6 @@ def train(config: TrainConfig) -> dict[str, Any]:
     rng = np.random.default_rng(config.seed)
     model_config = config.model_config()
     net = RestagNet.from_config(model_config)
-    from transformers import AutoTokenizer
-
-    from restag.model.network import resolve_encoder
-
     tokenizer = AutoTokenizer.from_pretrained(resolve_encoder(config.encoder))
     train_split, dev, data_info = load_splits(config, tokenizer)
     logger.info("data: %s", data_info)
@@ -277,6 +275,7 @@ def train(config: TrainConfig) -> dict[str, Any]:
     best: dict[str, Any] = {"score": -1.0}
     step, stale = 0, 0
     lengths = [len(x) for x in train_split.ids]
+    epoch_started = time.perf_counter()
     for epoch in range(1, config.epochs + 1):
         net.train()
         bar = tqdm(batches(lengths, config.batch_size, rng), desc=f"epoch {epoch}/{config.epochs}", disable=not config.progress)
@@ -314,9 +313,16 @@ def train(config: TrainConfig) -> dict[str, Any]:
         else:
             stale += 1
             if stale >= config.patience:
+                log.append({"event": "stop", "epoch": epoch, "reason": f"no dev improvement for {stale} epochs"})
                 break
         if config.max_steps and step >= config.max_steps:
             break
+        now = time.perf_counter()
+        if config.time_budget_s and epoch < config.epochs and (now - started) + (now - epoch_started) > config.time_budget_s:
+            log.append({"event": "stop", "epoch": epoch, "reason": f"time budget of {config.time_budget_s:.0f} s"})
+            logger.warning("stopping after epoch %d: another epoch would exceed the time budget of %.0f s", epoch, config.time_budget_s)
+            break
+        epoch_started = now
 
     # Restore the best epoch, then calibrate on dev with the model as it will be shipped.
     net.load_head_state(best["heads"])
