@@ -146,7 +146,8 @@ def segment(layout: Layout, *, source: str, symbol: str | None = None) -> Resolu
     title = heading.title or _meta_title(layout)
     drafts = _split(blocks[start:end], texts[start:end], title)
     drafts = [d for d in drafts if d.lines]
-    if start == 0 and drafts and not _looks_like_body(drafts[0]):
+    numbered = any(NUMBERED.match(t) or BARE_NUMBER.match(t) for t in texts[start:end])
+    if start == 0 and drafts and not _looks_like_body(drafts[0], numbered):
         drafts = []  # no heading, and the text does not open like a resolution paragraph
     if not drafts:
         raise NoResolutionBodyError(
@@ -168,10 +169,24 @@ def segment(layout: Layout, *, source: str, symbol: str | None = None) -> Resolu
     )
 
 
-def _looks_like_body(first: _Draft) -> bool:
+#: Lead verbs of the Assembly (LABELS.md, Task 2): without a heading, an unnumbered paragraph
+#: counts as an operative one only when it opens with one of them ("Minutes of ..." does not).
+_ASSEMBLY_VERB = re.compile(
+    r"^(?:(?:Also|Further|Strongly|Once again|Again|Hereby)\s+)?(?:Takes|Notes|Recognizes|"
+    r"Acknowledges|Reaffirms|Reiterates|Recalls|Affirms|Emphasizes|Stresses|Underlines|"
+    r"Underscores|Highlights|Welcomes|Commends|Expresses|Deplores|Condemns|Considers|Is|Looks|"
+    r"Encourages|Invites|Recommends|Calls|Appeals|Suggests|Supports|Requests|Urges|Demands|"
+    r"Exhorts|Instructs|Directs|Decides|Adopts|Approves|Endorses|Proclaims|Declares|"
+    r"Establishes|Authorizes|Extends|Elects|Appoints)\b"
+)
+
+
+def _looks_like_body(first: _Draft, numbered: bool) -> bool:
     text = first.text()
+    if first.kind == "operative":
+        return numbered or _ASSEMBLY_VERB.match(text) is not None
     # a preambular paragraph ends with a comma (maybe followed by a footnote marker)
-    return first.kind == "operative" or bool(
+    return bool(
         _PREAMBLE_OPENER.match(text) and re.search(r",[”’\"')]?\s*\d{0,3}\s*$", text)
     )
 

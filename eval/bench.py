@@ -76,6 +76,7 @@ class EndToEnd:
     documents: int
     paragraphs: int
     seconds: float
+    cpu_seconds: float  # user + system time of the child, all threads
     peak_rss_bytes: int
 
 
@@ -190,11 +191,15 @@ def end_to_end(inputs: str, model: str, backend: str, threads: int, batch_size: 
             "--backend", backend, "--threads", str(threads), "--batch-size", str(batch_size), "--no-progress",
         ]
         logger.info("running %s", " ".join(command))
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cpu_before = before.ru_utime + before.ru_stime
         start = time.perf_counter()
         completed = subprocess.run(command, capture_output=True, text=True)
         seconds = time.perf_counter() - start
         # ru_maxrss of the children is the peak RSS of the largest child, in KiB on Linux.
-        peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * 1024
+        usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+        peak = usage.ru_maxrss * 1024
+        cpu = usage.ru_utime + usage.ru_stime - cpu_before
         if completed.returncode not in (0, 1):
             sys.stderr.write(completed.stderr[-2000:])
         symbols: set[str] = set()
@@ -204,7 +209,7 @@ def end_to_end(inputs: str, model: str, backend: str, threads: int, batch_size: 
                 for line in stream:
                     paragraphs += 1
                     symbols.add(json.loads(line)["symbol"])
-    return EndToEnd(inputs, backend, completed.returncode, len(symbols), paragraphs, seconds, peak)
+    return EndToEnd(inputs, backend, completed.returncode, len(symbols), paragraphs, seconds, cpu, peak)
 
 
 # --------------------------------------------------------------------------- report
@@ -241,7 +246,8 @@ def render(result: BenchResult) -> str:
         lines += [
             "",
             f"End to end (`restag tag {e.inputs} -o tags.jsonl --backend {e.backend}`): {e.documents} documents, "
-            f"{e.paragraphs} paragraphs in {e.seconds:.1f} s ({e.paragraphs / e.seconds:.0f} paragraphs/s), "
+            f"{e.paragraphs} paragraphs in {e.seconds:.1f} s ({e.paragraphs / e.seconds:.0f} paragraphs/s; "
+            f"{e.cpu_seconds:.0f} CPU seconds), "
             f"peak memory {e.peak_rss_bytes / 1e6:.0f} MB, exit code {e.exit_code}",
         ]
     lines += ["", "Targets:"] + [f"- {line}" for line in verdicts(result)]

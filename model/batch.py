@@ -448,7 +448,8 @@ class _Progress:
         from tqdm.auto import tqdm
 
         self.total = total_documents
-        self.bar = tqdm(unit="par", desc="tagging", disable=not enabled, smoothing=0.1, dynamic_ncols=True, file=sys.stderr)
+        # disable=None: shown on a terminal, silent when stderr is a file or a CI log
+        self.bar = tqdm(unit="par", desc="tagging", disable=None if enabled else True, smoothing=0.1, dynamic_ncols=True, file=sys.stderr)
 
     def update(self, documents: int, paragraphs: int) -> None:
         self.bar.set_postfix_str(f"{documents}/{self.total} docs", refresh=False)

@@ -8,7 +8,8 @@ ordinal scale of :data:`restag.data.schema.FORCES`.
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
 
 import torch
@@ -47,6 +48,20 @@ def mean_pool(hidden: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tenso
     return (hidden * mask).sum(dim=1) / mask.sum(dim=1).clamp(min=1.0)
 
 
+@contextmanager
+def _quiet_transformers_progress() -> Iterator[None]:
+    """Hide transformers' per-load "Loading weights" bar, restoring its setting afterwards."""
+    from transformers.utils import logging as hf_logging
+
+    was_enabled = hf_logging.is_progress_bar_enabled()
+    hf_logging.disable_progress_bar()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            hf_logging.enable_progress_bar()
+
+
 def build_encoder(config: ModelConfig, *, pretrained: bool = True) -> nn.Module:
     """The encoder of ``config``: pretrained weights, or built (randomly initialised) from
     ``config.encoder_config``; its real weights are then loaded from the artifact."""
@@ -59,7 +74,8 @@ def build_encoder(config: ModelConfig, *, pretrained: bool = True) -> nn.Module:
     else:
         source = resolve_encoder(config.encoder)
         try:
-            encoder = AutoModel.from_pretrained(source)
+            with _quiet_transformers_progress():
+                encoder = AutoModel.from_pretrained(source)
         except OSError as error:
             raise ModelError(
                 f"cannot load encoder {config.encoder!r} from {source}: {error}; "

@@ -164,11 +164,18 @@ def test_utf16_with_bom_is_read(tmp_path: Path) -> None:
         "Shopping list: eggs, milk, bread.",
         "United Nations\nA/RES/99/1\nGeneral Assembly\nDistr.: General\n",
         "12345 67890\n\n--- ... ---\n",
+        # no heading, and the first word only looks like a verb ("Minutes")
+        "Minutes of the staff picnic\n\nWe ate sandwiches and played football.\n",
     ],
 )
 def test_no_resolution_body(text: str) -> None:
     with pytest.raises(NoResolutionBodyError, match="no resolution body"):
         parse_text(text)
+
+
+def test_headless_unnumbered_operative_paragraph_is_accepted() -> None:
+    resolution = parse_text("Encourages Member States to invest in renewable energy;\n")
+    assert [p.id for p in resolution.paragraphs] == ["unknown#o1"]
 
 
 def test_too_large(tmp_path: Path) -> None:

@@ -41,8 +41,10 @@ class TrainConfig:
     lora_alpha: float = _help("LoRA scaling numerator (scaling = alpha / rank)", 32.0)
     lora_dropout: float = _help("dropout on the LoRA branch", 0.1)
     head_dropout: float = _help("dropout before the heads", 0.1)
+    # Off by default: the shipped model learns from the gold labels alone, so nothing in it
+    # depends on hand-written keyword lists whose provenance dev could have influenced.
     rule_features: bool = _help("also feed the LABELS.md lead-verb rule level and topic-keyword hits to the "
-                                "heads (a learned linear map; see restag.model.features)", True)
+                                "heads (a learned linear map; see restag.model.features)", False)
     epochs: int = _help("maximum epochs; early stopping may end sooner", 6)
     patience: int = _help("epochs without dev improvement before stopping", 2)
     time_budget_s: float = _help("start no epoch that would end after this many seconds of training, judged by "
