@@ -39,7 +39,7 @@ def _item_fields(item: object, position: int) -> tuple[str, str | None, str | No
     if isinstance(item, Paragraph):
         return item.text, item.kind, item.id
     raise TypeError(
-        f"item {position} is a {type(item).__name__} ({item!r:.60}); expected a paragraph "
+        f"item {position} is of type {type(item).__name__} ({item!r:.60}); expected a paragraph "
         "string or a restag.data.Paragraph"
     )
 

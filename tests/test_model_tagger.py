@@ -93,7 +93,7 @@ def test_empty_input(tagger: Tagger) -> None:
 
 @pytest.mark.parametrize("bad", [42, None, b"bytes", {"text": "x"}])
 def test_non_string_item_is_a_type_error(tagger: Tagger, bad: object) -> None:
-    with pytest.raises(TypeError, match=r"item 1 is a .*expected a paragraph string or a restag.data.Paragraph"):
+    with pytest.raises(TypeError, match=r"item 1 is of type .*expected a paragraph string or a restag.data.Paragraph"):
         tagger.predict(["fine", bad])  # type: ignore[list-item]
 
 
