@@ -185,7 +185,7 @@ def _summary(metrics: Metrics) -> str:
     return " ".join([
         f"{ms['system']} scores theme macro-F1 {_ci(s['themes']['macro_f1'], s['themes']['ci']['macro_f1'])} and force "
         f"macro-F1 {_ci(s['force']['macro_f1'], s['force']['ci']['macro_f1'])} on the {d['split']} split "
-        f"({d['n_paragraphs']} paragraphs, {d['n_resolutions']} resolutions; {round(100 * metrics['config']['confidence'])}% intervals over resolutions).",
+        f"({d['n_paragraphs']} paragraphs, {d['n_resolutions']} resolution{'' if d['n_resolutions'] == 1 else 's'}; {round(100 * metrics['config']['confidence'])}% intervals over resolutions).",
         *d.get("notes", []),
     ])
 

@@ -429,7 +429,8 @@ class JobReport:
         working = self.seconds - self.load_seconds
         rate = self.paragraphs / working if working > 0 else 0.0
         startup = f"model loaded in {self.load_seconds:.1f}s, then " if self.load_seconds else ""
-        parts = [f"tagged {self.paragraphs} paragraphs of {self.tagged} documents in {self.seconds:.1f}s ({startup}{rate:.0f} paragraphs/s)"]
+        documents = "document" if self.tagged == 1 else "documents"
+        parts = [f"tagged {self.paragraphs} paragraphs of {self.tagged} {documents} in {self.seconds:.1f}s ({startup}{rate:.0f} paragraphs/s)"]
         if self.already_done:
             parts.append(f"{self.already_done} already in the output")
         if self.duplicates:
