@@ -522,8 +522,11 @@ def run_job(config: JobConfig, engine: Engine, *, stdout: IO[str] | None = None,
     except BaseException:
         if journal is not None:
             journal.close()
-            print(f"restag tag: {len(journal.committed)} tagged documents are kept in {journal.path}; "
-                  "rerun with --resume to continue", file=stderr)
+            if journal.committed:
+                print(f"restag tag: {len(journal.committed)} tagged documents are kept in {journal.path}; "
+                      "rerun with --resume to continue", file=stderr)
+            else:  # nothing worth resuming (e.g. the model failed to load): leave no partial file
+                journal.path.unlink(missing_ok=True)
         raise
     finally:
         progress.close()

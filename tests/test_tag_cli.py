@@ -45,7 +45,7 @@ def test_stdin_to_stdout(tiny_model_dir: Path, seed_path: Path) -> None:
     rows = [json.loads(line) for line in done.stdout.splitlines()]
     assert len(rows) == 35 and rows[-1]["id"] == "A/RES/65/175#o23"
     assert set(rows[0]) == {"symbol", "id", "kind", "number", "text", "themes", "theme_scores", "force", "force_level", "force_scores"}
-    assert "tagged 35 paragraphs of 1 documents" in done.stderr
+    assert "tagged 35 paragraphs of 1 document in" in done.stderr
 
 
 def test_failures_give_exit_code_1_and_a_line_each(tiny_model_dir: Path, tmp_path: Path) -> None:
@@ -69,8 +69,9 @@ def test_bad_arguments_exit_2_before_any_work(tiny_model_dir: Path, tmp_path: Pa
     out = tmp_path / "tags.jsonl"
     done = restag(tmp_path / "missing.txt", "-o", out, "--model", tiny_model_dir)
     assert done.returncode == 2 and "not found" in done.stderr and not out.exists()
-    done = restag(DOCS / "good", "--model", tmp_path / "no-model")
+    done = restag(DOCS / "good", "-o", out, "--model", tmp_path / "no-model")
     assert done.returncode == 2 and "model directory" in done.stderr
+    assert list(tmp_path.iterdir()) == [], "a failed start must leave no output and no journal"
 
 
 def test_kill_9_mid_run_then_resume_loses_and_duplicates_nothing(tiny_model_dir: Path, tmp_path: Path) -> None:
