@@ -12,7 +12,7 @@ import base64
 import html
 import io
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -174,6 +174,22 @@ def _error_systems(metrics: Metrics) -> list[str]:
     return [ref] + [n for n, s in metrics["systems"].items() if n != ref and s["kind"] != "baseline"]
 
 
+def _mistakes(metrics: Metrics) -> Iterator[tuple[str, str, list[dict[str, Any]]]]:
+    """(system, task, most confident mistakes) for each system with an error list, themes first."""
+    for system in _error_systems(metrics):
+        errors = metrics["systems"][system]["errors"]
+        for task in ("themes", "force"):
+            yield system, task, errors[task]
+
+
+def _mistake_fields(error: Mapping[str, Any], task: str) -> tuple[str, str, str]:
+    """(gold, predicted, scores) of one mistake, as text."""
+    if task == "themes":
+        return (f"[{', '.join(error['gold_themes'])}]", f"[{', '.join(error['predicted_themes'])}]",
+                _scores(error["theme_scores"]))
+    return error["gold_force"], error["predicted_force"], _scores(error["force_scores"])
+
+
 def _scores(scores: Mapping[str, float]) -> str:
     return ", ".join(f"{k} {v:.2f}" for k, v in scores.items())
 
@@ -212,21 +228,17 @@ def _md_table(table: Table, level: int = 2) -> str:
 def render_markdown(metrics: Metrics) -> str:
     parts = [f"# restag evaluation — {metrics['data']['split']} split", "", _summary(metrics), ""]
     parts += [_md_table(t) + "\n" for t in tables(metrics)]
-    for system in _error_systems(metrics):
-        errors = metrics["systems"][system]["errors"]
-        parts.append(f"## Most confident mistakes — {system}\n")
-        for task in ("themes", "force"):
-            parts.append(f"### {task}\n")
-            if not errors[task]:
-                parts.append("None.\n")
-            for e in errors[task]:
-                if task == "themes":
-                    what = (f"gold {e['gold_themes'] or '[]'}, predicted {e['predicted_themes'] or '[]'} "
-                            f"({_scores(e['theme_scores'])})")
-                else:
-                    what = f"gold {e['gold_force']}, predicted {e['predicted_force']} ({_scores(e['force_scores'])})"
-                parts.append(f"- `{e['id']}` (confidence {e['confidence']:.2f}): {what}  \n  > {_md_cell(e['text'])}")
-            parts.append("")
+    for system, task, mistakes in _mistakes(metrics):
+        if task == "themes":
+            parts.append(f"## Most confident mistakes — {system}\n")
+        parts.append(f"### {task}\n")
+        if not mistakes:
+            parts.append("None.\n")
+        for e in mistakes:
+            gold, predicted, scores = _mistake_fields(e, task)
+            parts.append(f"- `{e['id']}` (confidence {e['confidence']:.2f}): gold {gold}, predicted {predicted} "
+                         f"({scores})  \n  > {_md_cell(e['text'])}")
+        parts.append("")
     return "\n".join(parts).rstrip() + "\n"
 
 
@@ -371,23 +383,19 @@ def _html_table(table: Table) -> str:
 
 def _html_errors(metrics: Metrics) -> str:
     parts = []
-    for system in _error_systems(metrics):
-        errors = metrics["systems"][system]["errors"]
-        parts.append(f"<h2>Most confident mistakes — {html.escape(system)}</h2>")
-        for task in ("themes", "force"):
-            parts.append(f"<h3>{task}</h3>")
-            if not errors[task]:
-                parts.append("<p>None.</p>")
-            for e in errors[task]:
-                if task == "themes":
-                    what = (f"gold [{', '.join(e['gold_themes'])}] · predicted [{', '.join(e['predicted_themes'])}] · "
-                            f"scores {_scores(e['theme_scores'])}")
-                else:
-                    what = f"gold {e['gold_force']} · predicted {e['predicted_force']} · scores {_scores(e['force_scores'])}"
-                parts.append(
-                    f"<details><summary><code>{html.escape(e['id'])}</code> — confidence {e['confidence']:.2f} — "
-                    f"{html.escape(what)}</summary><blockquote>{html.escape(e['text'])}</blockquote></details>"
-                )
+    for system, task, mistakes in _mistakes(metrics):
+        if task == "themes":
+            parts.append(f"<h2>Most confident mistakes — {html.escape(system)}</h2>")
+        parts.append(f"<h3>{task}</h3>")
+        if not mistakes:
+            parts.append("<p>None.</p>")
+        for e in mistakes:
+            gold, predicted, scores = _mistake_fields(e, task)
+            what = f"gold {gold} · predicted {predicted} · scores {scores}"
+            parts.append(
+                f"<details><summary><code>{html.escape(e['id'])}</code> — confidence {e['confidence']:.2f} — "
+                f"{html.escape(what)}</summary><blockquote>{html.escape(e['text'])}</blockquote></details>"
+            )
     return "".join(parts)
 
 
