@@ -34,6 +34,23 @@ FORCE_DESCRIPTIONS: dict[str, str] = {
     "decisional": "takes a decision with institutional effect",
 }
 
+#: Typical lead verbs of each operative force level (LABELS.md, Task 2), in the Assembly's
+#: voice. The lead-verb baseline builds on them; segmentation uses them to recognise an
+#: operative paragraph that carries no number.
+FORCE_LEAD_VERBS: dict[str, tuple[str, ...]] = {
+    "declaratory": (
+        "takes note", "notes", "recognizes", "acknowledges", "reaffirms", "reiterates", "recalls",
+        "affirms", "emphasizes", "stresses", "underlines", "underscores", "highlights", "welcomes",
+        "commends", "expresses", "deplores", "condemns", "considers", "is convinced", "looks forward",
+    ),
+    "hortatory": ("encourages", "invites", "recommends", "calls for", "appeals", "suggests", "supports"),
+    "directive": ("requests", "calls upon", "urges", "demands", "exhorts", "instructs", "directs"),
+    "decisional": (
+        "decides", "adopts", "approves", "endorses", "proclaims", "declares", "establishes",
+        "authorizes", "extends", "elects", "appoints",
+    ),
+}
+
 #: Paragraph kinds (the unit of LABELS.md) and their id prefixes.
 KINDS: tuple[str, ...] = ("preambular", "operative")
 KIND_PREFIX: dict[str, str] = {"preambular": "p", "operative": "o"}

@@ -36,6 +36,7 @@ from restag.data.errors import NoResolutionBodyError
 from restag.data.heading import TITLE, parse_heading
 from restag.data.layouts import BARCODE, CLOSING, JOB_NO, PAGE_NO, SUBITEM_START, SYMBOL_LINE, Block, Layout
 from restag.data.records import Paragraph, Resolution
+from restag.data.schema import FORCE_LEAD_VERBS
 
 OPENING = re.compile(r"^The General Assembly\s*,?$")
 ANNEX = re.compile(r"^Annex(?:es)?(?: [IVX]+)?$")
@@ -172,12 +173,9 @@ def segment(layout: Layout, *, source: str, symbol: str | None = None) -> Resolu
 #: Lead verbs of the Assembly (LABELS.md, Task 2): without a heading, an unnumbered paragraph
 #: counts as an operative one only when it opens with one of them ("Minutes of ..." does not).
 _ASSEMBLY_VERB = re.compile(
-    r"^(?:(?:Also|Further|Strongly|Once again|Again|Hereby)\s+)?(?:Takes|Notes|Recognizes|"
-    r"Acknowledges|Reaffirms|Reiterates|Recalls|Affirms|Emphasizes|Stresses|Underlines|"
-    r"Underscores|Highlights|Welcomes|Commends|Expresses|Deplores|Condemns|Considers|Is|Looks|"
-    r"Encourages|Invites|Recommends|Calls|Appeals|Suggests|Supports|Requests|Urges|Demands|"
-    r"Exhorts|Instructs|Directs|Decides|Adopts|Approves|Endorses|Proclaims|Declares|"
-    r"Establishes|Authorizes|Extends|Elects|Appoints)\b"
+    r"^(?:(?:Also|Further|Strongly|Once again|Again|Hereby)\s+)?(?:"
+    + "|".join(dict.fromkeys(p.split()[0].capitalize() for ps in FORCE_LEAD_VERBS.values() for p in ps))
+    + r")\b"
 )
 
 

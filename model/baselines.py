@@ -37,7 +37,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from restag.data.errors import ModelError
-from restag.data.schema import FORCE_LEVEL, FORCES, KINDS, THEMES, validate_theme, vector_to_themes
+from restag.data.schema import FORCE_LEAD_VERBS, FORCE_LEVEL, FORCES, KINDS, THEMES, validate_theme, vector_to_themes
 from restag.model.results import Prediction
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -84,31 +84,19 @@ def _items(X: Any) -> list[tuple[str, str | None]]:
 _DECLARATORY, _HORTATORY, _DIRECTIVE, _DECISIONAL = (FORCE_LEVEL[f] for f in FORCES[1:])
 _PREAMBULAR_KIND, _OPERATIVE_KIND = KINDS
 
-#: Governing verb phrases (third person singular, the Assembly's voice) and their level,
-#: from the verb table of LABELS.md, Task 2. Longest phrases are tried first.
+#: Governing verb phrases (third person singular, the Assembly's voice) and their level:
+#: the verb table of LABELS.md, Task 2 (:data:`FORCE_LEAD_VERBS`), plus variants and further
+#: verbs seen in resolutions. Longest phrases are tried first.
 VERB_LEVELS: dict[str, int] = {
-    # decisional
-    "decides": _DECISIONAL, "adopts": _DECISIONAL, "approves": _DECISIONAL,
-    "endorses": _DECISIONAL, "proclaims": _DECISIONAL, "establishes": _DECISIONAL,
-    "authorizes": _DECISIONAL, "elects": _DECISIONAL, "appoints": _DECISIONAL,
+    phrase: FORCE_LEVEL[force] for force, phrases in FORCE_LEAD_VERBS.items() for phrase in phrases
+} | {
     # directive
-    "requests": _DIRECTIVE, "calls upon": _DIRECTIVE, "calls on": _DIRECTIVE,
-    "continues to request": _DIRECTIVE, "continues to urge": _DIRECTIVE, "continues to call upon": _DIRECTIVE,
-    "urges": _DIRECTIVE, "demands": _DIRECTIVE, "exhorts": _DIRECTIVE,
-    "instructs": _DIRECTIVE, "directs": _DIRECTIVE,
+    "calls on": _DIRECTIVE, "continues to request": _DIRECTIVE, "continues to urge": _DIRECTIVE,
+    "continues to call upon": _DIRECTIVE,
     # hortatory
-    "encourages": _HORTATORY, "invites": _HORTATORY, "recommends": _HORTATORY,
-    "calls for": _HORTATORY, "appeals": _HORTATORY, "suggests": _HORTATORY,
-    "supports": _HORTATORY, "continues to call for": _HORTATORY, "continues to encourage": _HORTATORY,
+    "continues to call for": _HORTATORY, "continues to encourage": _HORTATORY,
     "continues to invite": _HORTATORY, "continues to support": _HORTATORY,
-    # declaratory
-    "takes note": _DECLARATORY, "notes": _DECLARATORY, "recognizes": _DECLARATORY,
-    "acknowledges": _DECLARATORY, "reaffirms": _DECLARATORY, "reiterates": _DECLARATORY,
-    "recalls": _DECLARATORY, "affirms": _DECLARATORY, "emphasizes": _DECLARATORY,
-    "stresses": _DECLARATORY, "underlines": _DECLARATORY, "underscores": _DECLARATORY,
-    "highlights": _DECLARATORY, "welcomes": _DECLARATORY, "commends": _DECLARATORY,
-    "expresses": _DECLARATORY, "deplores": _DECLARATORY, "condemns": _DECLARATORY,
-    "considers": _DECLARATORY, "is convinced": _DECLARATORY, "looks forward": _DECLARATORY,
+    # declaratory; "declares" and "extends" are decisional only in the contexts below
     "declares": _DECLARATORY, "extends": _DECLARATORY, "renews": _DECLARATORY,
     "observes": _DECLARATORY, "regrets": _DECLARATORY, "reminds": _DECLARATORY,
     "confirms": _DECLARATORY, "is aware": _DECLARATORY, "believes": _DECLARATORY,
