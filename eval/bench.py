@@ -4,7 +4,8 @@ Model-only throughput (tokenize + forward + calibrate, paragraphs per second) of
 encoder, on the same paragraphs, in the same run:
 
 1. ``naive``: ``transformers.pipeline("text-classification")`` called one paragraph at a time
-   (a sequence-classification model built on the artifact's encoder weights);
+   (a sequence-classification model built on the artifact's encoder weights: the 3-layer
+   encoder for the default model, all 6 layers for ``--model full``);
 2. ``torch``: the :class:`~restag.model.tagger.Tagger` with the PyTorch backend
    (length-sorted batches under ``torch.inference_mode``);
 3. ``onnx-fp32`` and ``onnx-int8``: the same Tagger on ONNX Runtime
@@ -182,13 +183,13 @@ def agreement(name: str, reference: Sequence[Any], other: Sequence[Any]) -> Agre
     return Agreement(name, n, themes / (3 * n), force / n, (themes + force) / (4 * n), diff)
 
 
-def end_to_end(inputs: str, model: str, backend: str, threads: int, batch_size: int) -> EndToEnd:
+def end_to_end(inputs: str, model: str, backend: str, threads: int, batch_size: int, precision: str = "fp32") -> EndToEnd:
     """``restag tag INPUTS`` in a child process: wall time, peak RSS, rows written."""
     with tempfile.TemporaryDirectory(prefix="restag-bench-") as tmp:
         out = Path(tmp) / "tags.jsonl"
         command = [
             sys.executable, "-m", "restag", "tag", inputs, "-o", str(out), "--model", model,
-            "--backend", backend, "--threads", str(threads), "--batch-size", str(batch_size), "--no-progress",
+            "--backend", backend, "--precision", precision, "--threads", str(threads), "--batch-size", str(batch_size), "--no-progress",
         ]
         logger.info("running %s", " ".join(command))
         before = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -209,7 +210,8 @@ def end_to_end(inputs: str, model: str, backend: str, threads: int, batch_size: 
                 for line in stream:
                     paragraphs += 1
                     symbols.add(json.loads(line)["symbol"])
-    return EndToEnd(inputs, backend, completed.returncode, len(symbols), paragraphs, seconds, cpu, peak)
+    label = f"{backend} --precision {precision}" if backend == "onnx" else backend
+    return EndToEnd(inputs, label, completed.returncode, len(symbols), paragraphs, seconds, cpu, peak)
 
 
 # --------------------------------------------------------------------------- report
@@ -325,14 +327,14 @@ def run_bench(args: argparse.Namespace) -> BenchResult:
                 result.agreements.append(agreement(method, outputs["torch"][:n_dev], outputs[method][:n_dev]))
     if args.end_to_end:
         print(f"running restag tag {args.end_to_end} ...", file=sys.stderr, flush=True)
-        result.end_to_end = end_to_end(args.end_to_end, args.model, args.e2e_backend, threads, args.batch_size)
+        result.end_to_end = end_to_end(args.end_to_end, args.model, args.e2e_backend, threads, args.batch_size, args.e2e_precision)
     return result
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m restag.eval.bench", description=__doc__.splitlines()[0],
                                      formatter_class=argparse.RawDescriptionHelpFormatter, epilog="\n".join(__doc__.splitlines()[2:]))
-    parser.add_argument("--model", default="default", help="model directory or 'default' (the shipped model)")
+    parser.add_argument("--model", default="default", help="a shipped model ('default', 'full') or a model directory")
     parser.add_argument("--gold", help="gold JSONL (default: $RESTAG_SHARED/labels/gold-78-80.jsonl)")
     parser.add_argument("--paragraphs", type=int, default=600, help="paragraphs to time (at least all of dev; default 600)")
     parser.add_argument("--methods", type=lambda s: s.split(","), default=list(METHODS), help=f"comma-separated, from {','.join(METHODS)}")
@@ -341,6 +343,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--repeat", type=int, default=1, help="timed runs per method; the best counts (default 1)")
     parser.add_argument("--end-to-end", metavar="DIR", help="also time `restag tag DIR` in a subprocess (e.g. ../shared/corpus/ga-78-80/json)")
     parser.add_argument("--e2e-backend", choices=("torch", "onnx"), default="onnx", help="backend of the end-to-end run (default onnx)")
+    parser.add_argument("--e2e-precision", choices=("fp32", "int8"), default="fp32", help="ONNX weights of the end-to-end run (default fp32)")
     parser.add_argument("--json", type=Path, help="also write the results as JSON")
     args = parser.parse_args(argv)
     unknown = [m for m in args.methods if m not in METHODS]

@@ -27,7 +27,7 @@ OUTPUT_FILES = ("metrics.json", "report.html", "report.md")
 def configure(parser: argparse.ArgumentParser) -> None:
     parser.formatter_class = argparse.RawDescriptionHelpFormatter
     parser.add_argument("--model", metavar="default|PATH", default=None,
-                        help="model to evaluate: 'default' (the shipped model) or an artifact directory "
+                        help="model to evaluate: a shipped model ('default', 'full') or an artifact directory "
                              "(default: 'default' unless --predictions is given)")
     parser.add_argument("--predictions", metavar="JSONL", default=None,
                         help="score a predictions file (the JSON lines `restag tag` writes), matched to gold by id")

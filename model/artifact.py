@@ -32,7 +32,10 @@ from restag.model.config import ModelConfig
 
 logger = logging.getLogger(__name__)
 
-DEFAULT_DIR = Path(__file__).resolve().parent / "default"
+#: The models shipped inside the package, by name: ``default`` (MiniLM cut to 3 layers, distilled
+#: from ``full``; twice as fast) and ``full`` (all 6 MiniLM layers; the teacher of ``default``).
+SHIPPED_MODELS: dict[str, Path] = {name: Path(__file__).resolve().parent / name for name in ("default", "full")}
+DEFAULT_DIR = SHIPPED_MODELS["default"]
 CONFIG_FILE = "config.json"
 LABELS_FILE = "labels.json"
 HEADS_FILE = "heads.safetensors"
@@ -45,10 +48,14 @@ REQUIRED_FILES = (CONFIG_FILE, LABELS_FILE, HEADS_FILE, CALIBRATION_FILE)
 
 
 def resolve_model_dir(path: str | os.PathLike[str]) -> Path:
-    """``"default"`` -> the shipped model; otherwise the directory, checked for completeness."""
-    directory = DEFAULT_DIR if str(path) == "default" else Path(path).expanduser()
+    """A shipped model's name (``"default"``, ``"full"``) -> its directory; otherwise the
+    directory itself (write ``./full`` for a folder of that name), checked for completeness."""
+    directory = SHIPPED_MODELS.get(str(path)) or Path(path).expanduser()
     if not directory.is_dir():
-        raise ModelError(f"model directory {directory} not found; pass a directory written by `restag train` or 'default'")
+        raise ModelError(
+            f"model directory {directory} not found; pass a directory written by `restag train` "
+            f"or the name of a shipped model ({', '.join(SHIPPED_MODELS)})"
+        )
     missing = [name for name in REQUIRED_FILES if not (directory / name).is_file()]
     if missing:
         raise ModelError(

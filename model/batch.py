@@ -167,7 +167,7 @@ class TaggerSpec:
 
     model: str = "default"
     backend: str = "torch"  # torch | onnx
-    precision: str = "int8"  # onnx weights: int8 | fp32
+    precision: str = "fp32"  # onnx weights: fp32 (the torch labels exactly) | int8 (faster, approximate)
     threads: int | None = None  # inference threads; None: every core this process may use
 
     def load(self) -> "Tagger":

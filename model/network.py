@@ -83,7 +83,30 @@ def build_encoder(config: ModelConfig, *, pretrained: bool = True) -> nn.Module:
             ) from None
     if getattr(encoder, "pooler", None) is not None:
         encoder.pooler = None  # BERT's [CLS] pooler is unused: restag mean-pools the tokens
+    if config.encoder_layers:
+        truncate_layers(encoder, config.encoder_layers)
     return encoder
+
+
+def truncate_layers(encoder: nn.Module, keep: int) -> None:
+    """Keep the bottom ``keep`` transformer layers of a BERT-style encoder, in place.
+
+    The upper layers of a pretrained encoder are the most task-specific and the first to
+    go without much loss (Sajjad et al., 2023, "On the effect of dropping layers of
+    pre-trained transformer models"); each dropped MiniLM layer is a sixth of the compute.
+    """
+    layers = getattr(getattr(encoder, "encoder", None), "layer", None)
+    if not isinstance(layers, nn.ModuleList):
+        raise ModelError(
+            f"encoder_layers needs a BERT-style encoder (encoder.layer); {type(encoder).__name__} has none; "
+            "set encoder_layers to 0"
+        )
+    if keep > len(layers):
+        raise ModelError(
+            f"encoder_layers {keep} exceeds the {len(layers)} layers of the encoder; expected 1-{len(layers)} or 0 (all)"
+        )
+    encoder.encoder.layer = nn.ModuleList(list(layers)[:keep])
+    encoder.config.num_hidden_layers = keep
 
 
 class RestagNet(nn.Module):

@@ -43,11 +43,15 @@ def test_onnx_agrees_with_torch(model_copy: Path, paragraphs: list, quantize: bo
     onnx = Tagger.load(model_copy, backend=OnnxBackend.from_artifact(Artifact.open(model_copy), quantize=quantize))
     predictions = onnx.predict(paragraphs, batch_size=8)
     assert [p.id for p in predictions] == [p.id for p in reference]
-    assert label_agreement(reference, predictions) >= 0.995
     if not quantize:  # fp32 computes the same function: scores equal up to float noise
+        assert label_agreement(reference, predictions) == 1.0
         for a, b in zip(reference, predictions):
             assert dict(b.theme_scores) == pytest.approx(dict(a.theme_scores), abs=1e-4)
             assert dict(b.force_scores) == pytest.approx(dict(a.force_scores), abs=1e-4)
+    else:  # int8 approximates it (the bench measures how well on the real models: ~99% of dev labels)
+        differences = [abs(a.theme_scores[t] - b.theme_scores[t]) for a, b in zip(reference, predictions) for t in a.theme_scores]
+        assert label_agreement(reference, predictions) >= 0.95
+        assert float(np.mean(differences)) < 0.05
 
 
 def test_tagger_load_finds_the_onnx_backend_by_name(model_copy: Path, paragraphs: list) -> None:
@@ -59,7 +63,7 @@ def test_tagger_load_finds_the_onnx_backend_by_name(model_copy: Path, paragraphs
 
 
 def test_export_happens_once_then_the_cache_is_used(model_copy: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    first = OnnxBackend.from_artifact(Artifact.open(model_copy))
+    first = OnnxBackend.from_artifact(Artifact.open(model_copy), quantize=True)
     assert first.path.parent == model_copy / ".restag-cache" and first.path.name.endswith(".int8.onnx")
     cached = sorted(p.name for p in first.path.parent.iterdir())
 
@@ -67,8 +71,8 @@ def test_export_happens_once_then_the_cache_is_used(model_copy: Path, monkeypatc
         raise AssertionError("the torch network was built although the export is cached")
 
     monkeypatch.setattr(Artifact, "load_network", no_torch)
-    again = OnnxBackend.from_artifact(Artifact.open(model_copy))
-    fp32 = OnnxBackend.from_artifact(Artifact.open(model_copy), quantize=False)
+    again = OnnxBackend.from_artifact(Artifact.open(model_copy), quantize=True)
+    fp32 = OnnxBackend.from_artifact(Artifact.open(model_copy))  # the default: exact fp32
     assert again.path == first.path and fp32.path.name.endswith(".fp32.onnx")
     assert sorted(p.name for p in first.path.parent.iterdir()) == cached
 

@@ -3,61 +3,17 @@
 from __future__ import annotations
 
 import json
-import random
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
-from restag.data.schema import FORCES, THEMES
+from restag.data.schema import FORCES
 from restag.model.tagger import Tagger
 from restag.training.config import TrainConfig
 from restag.training.train import train
 
-# Handwritten paragraphs (not from the corpus) with LABELS.md-style labels.
-TOPICS = {
-    "poverty": ["small and medium-sized enterprises", "job creation in manufacturing", "agro-industry"],
-    "trade": ["export diversification", "market access and tariffs", "trade facilitation"],
-    "environment": ["renewable energy", "climate change adaptation", "marine pollution"],
-}
-LEADS = {"declaratory": "Stresses", "hortatory": "Encourages", "directive": "Requests", "decisional": "Decides"}
-
-
-def synthetic_labels(path: Path, n_per_split: dict[str, int]) -> Path:
-    rng = random.Random(0)
-    rows = []
-    for split, n in n_per_split.items():
-        for i in range(n):
-            themes = sorted({rng.choice(THEMES) for _ in range(rng.randint(0, 2))}, key=THEMES.index)
-            topic = " and ".join(rng.choice(TOPICS[t]) for t in themes) or "the report of the Secretary-General"
-            if i % 3 == 0:
-                text, force, kind = f"Recognizing the role of {topic},", "preambular", "preambular"
-            else:
-                force = rng.choice(list(LEADS))
-                text, kind = f"{LEADS[force]} Member States to consider {topic};", "operative"
-            rows.append({"id": f"A/RES/0/{split}#{i}", "symbol": f"A/RES/0/{i % 5}{split}", "kind": kind, "number": i + 1,
-                         "text": text, "themes": themes, "force": force, "split": split})
-    path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
-    return path
-
-
-@pytest.fixture(scope="module")
-def tiny_encoder_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A tiny random BERT saved like a pretrained encoder (config, weights, tokenizer)."""
-    import torch
-    from transformers import AutoConfig, AutoModel, AutoTokenizer
-
-    from restag.model.config import DEFAULT_ENCODER
-    from restag.model.network import resolve_encoder
-    from restag.model.tiny import TINY_BERT
-
-    directory = tmp_path_factory.mktemp("tiny-encoder")
-    torch.manual_seed(0)
-    AutoModel.from_config(AutoConfig.for_model(**TINY_BERT)).save_pretrained(directory)
-    AutoTokenizer.from_pretrained(resolve_encoder(DEFAULT_ENCODER)).save_pretrained(directory)
-    return directory
-
-
-def test_train_tiny_encoder_writes_a_loadable_artifact(tmp_path: Path, tiny_encoder_dir: Path) -> None:
+def test_train_tiny_encoder_writes_a_loadable_artifact(tmp_path: Path, tiny_encoder_dir: Path, synthetic_labels: Callable[..., Path]) -> None:
     labels = synthetic_labels(tmp_path / "labels.jsonl", {"train": 60, "dev": 30})
     config = TrainConfig(labels=str(labels), output=str(tmp_path / "model"), encoder=str(tiny_encoder_dir), max_length=32,
                          frozen_layers=1, lora_rank=2, lora_alpha=4.0, epochs=2, batch_size=8, progress=False)
@@ -80,7 +36,7 @@ def test_train_tiny_encoder_writes_a_loadable_artifact(tmp_path: Path, tiny_enco
     assert result.force in FORCES
 
 
-def test_training_is_deterministic(tmp_path: Path, tiny_encoder_dir: Path) -> None:
+def test_training_is_deterministic(tmp_path: Path, tiny_encoder_dir: Path, synthetic_labels: Callable[..., Path]) -> None:
     labels = synthetic_labels(tmp_path / "labels.jsonl", {"train": 40, "dev": 20})
     runs = []
     for name in ("a", "b"):
@@ -90,7 +46,7 @@ def test_training_is_deterministic(tmp_path: Path, tiny_encoder_dir: Path) -> No
     assert runs[0] == runs[1]
 
 
-def test_file_without_dev_split_holds_out_resolutions(tmp_path: Path, tiny_encoder_dir: Path) -> None:
+def test_file_without_dev_split_holds_out_resolutions(tmp_path: Path, tiny_encoder_dir: Path, synthetic_labels: Callable[..., Path]) -> None:
     labels = synthetic_labels(tmp_path / "labels.jsonl", {"train": 60})
     config = TrainConfig(labels=str(labels), output=str(tmp_path / "m"), encoder=str(tiny_encoder_dir), max_length=32,
                          frozen_layers=1, lora_rank=2, epochs=1, batch_size=8, progress=False)
@@ -119,7 +75,7 @@ def test_refuses_to_overwrite_a_foreign_directory(tmp_path: Path) -> None:
     assert (tmp_path / "notes" / "todo.txt").read_text() == "mine"
 
 
-def test_time_budget_stops_between_epochs(tmp_path: Path, tiny_encoder_dir: Path) -> None:
+def test_time_budget_stops_between_epochs(tmp_path: Path, tiny_encoder_dir: Path, synthetic_labels: Callable[..., Path]) -> None:
     labels = synthetic_labels(tmp_path / "labels.jsonl", {"train": 40, "dev": 20})
     config = TrainConfig(labels=str(labels), output=str(tmp_path / "m"), encoder=str(tiny_encoder_dir), max_length=32,
                          frozen_layers=1, lora_rank=2, epochs=5, patience=5, batch_size=8, progress=False,

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m restag.training.report", description=__doc__.splitlines()[0])
-    parser.add_argument("model", nargs="?", default="default", help="model directory (default: the shipped model)")
+    parser.add_argument("model", nargs="?", default="default", help="a shipped model ('default', 'full') or a model directory (default: 'default')")
     parser.add_argument("--recompute", action="store_true", help="score dev again through the Tagger")
     parser.add_argument("--labels", default="", help="label JSONL (default: shared gold-78-80.jsonl)")
     parser.add_argument("--split", default="dev", help="split to score with --recompute")

@@ -4,6 +4,8 @@ Recipe (defaults of :class:`~restag.training.config.TrainConfig`):
 
 1. Load the labels through ``datasets`` (:func:`restag.data.labels.load_labels`); ``dev`` is
    only used for early stopping, thresholds and calibration.
+   With ``teacher`` and ``unlabeled``, a trained model's calibrated probabilities on
+   unlabelled paragraphs join them as soft labels (:mod:`restag.training.distill`).
 2. Tokenize once; run the frozen bottom of the encoder (embeddings + ``frozen_layers``
    layers) once and cache its output, so each epoch only pays for the trained top layers.
 3. Train LoRA adapters on every linear layer of the top layers plus both heads with AdamW,
@@ -23,7 +25,9 @@ import math
 import os
 import shutil
 import time
-from dataclasses import dataclass
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -54,9 +58,27 @@ class Split:
     kinds: list[str]
     features: torch.Tensor  # [N, 8] rule features (restag.model.features)
     cached: list[torch.Tensor] | None = None  # frozen-bottom hidden states per paragraph
+    soft_forces: np.ndarray | None = None  # [N, 5] force distributions (teacher targets); None = gold levels
+    symbols: list[str] = field(default_factory=list)  # resolution of each paragraph (may be "")
+    titles: list[str] = field(default_factory=list)  # its title (may be "")
 
     def __len__(self) -> int:
         return len(self.ids)
+
+
+@contextmanager
+def _datasets_progress(enabled: bool) -> Iterator[None]:
+    """Show datasets' progress bars only when asked, restoring its setting afterwards."""
+    from datasets.utils import logging as ds_logging
+
+    was_enabled = ds_logging.is_progress_bar_enabled()
+    if not enabled:
+        ds_logging.disable_progress_bar()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            ds_logging.enable_progress_bar()
 
 
 def load_splits(config: TrainConfig, tokenizer: Any) -> tuple[Split, Split, dict[str, Any]]:
@@ -90,12 +112,37 @@ def load_splits(config: TrainConfig, tokenizer: Any) -> tuple[Split, Split, dict
 
     splits = []
     for ds in (train, dev):
-        ds = ds.map(tokenize, batched=True, desc="tokenizing") if config.progress else ds.map(tokenize, batched=True)
+        with _datasets_progress(config.progress):
+            ds = ds.map(tokenize, batched=True, desc="tokenizing")
         kinds = [k or ("preambular" if f == "preambular" else "operative") for k, f in zip(ds["kind"], ds["force"])]
         features = torch.from_numpy(rule_features(ds["text"], kinds))
-        splits.append(Split(ds["input_ids"], np.asarray(ds["theme_vector"], np.float32), np.asarray(ds["force_level"]), kinds, features))
+        splits.append(Split(ds["input_ids"], np.asarray(ds["theme_vector"], np.float32), np.asarray(ds["force_level"]), kinds,
+                            features, symbols=list(ds["symbol"]), titles=list(ds["title"])))
     info = {"labels": str(path), "train": len(train), "dev": len(dev), "dev_from": dev_note}
     return splits[0], splits[1], info
+
+
+def teacher_split(config: TrainConfig, tokenizer: Any, train: Split, dev: Split) -> tuple[Split, dict[str, Any]]:
+    """Paragraphs of ``config.unlabeled`` with ``config.teacher``'s soft labels, tokenized.
+
+    Gold resolutions (train and dev) and every document of a dev resolution's series are
+    left out (see :mod:`restag.training.distill`).
+    """
+    from restag.model.features import rule_features
+    from restag.training.distill import describe, teacher_targets, unlabelled_paragraphs
+
+    paragraphs, used, excluded = unlabelled_paragraphs(
+        [config.unlabeled], exclude_symbols={s for s in train.symbols + dev.symbols if s},
+        exclude_titles=set(dev.titles), limit=config.unlabeled_max, seed=config.seed, progress=config.progress,
+    )
+    targets = teacher_targets(config.teacher, paragraphs, documents=used, excluded=excluded, threads=config.threads,
+                              progress=config.progress)
+    texts = [p.text for p in paragraphs]
+    kinds = [p.kind for p in paragraphs]
+    ids = tokenizer(texts, truncation=True, max_length=config.max_length)["input_ids"]
+    split = Split(ids, targets.themes, targets.forces.argmax(axis=1), kinds, torch.from_numpy(rule_features(texts, kinds)),
+                  soft_forces=targets.forces, symbols=[p.symbol for p in paragraphs])
+    return split, {"teacher": config.teacher, **describe(targets)}
 
 
 def batches(lengths: list[int], batch_size: int, rng: np.random.Generator) -> list[np.ndarray]:
@@ -235,6 +282,9 @@ def train(config: TrainConfig) -> dict[str, Any]:
     net = RestagNet.from_config(model_config)
     tokenizer = AutoTokenizer.from_pretrained(resolve_encoder(config.encoder))
     train_split, dev, data_info = load_splits(config, tokenizer)
+    pseudo: Split | None = None
+    if config.teacher:
+        pseudo, data_info["distillation"] = teacher_split(config, tokenizer, train_split, dev)
     logger.info("data: %s", data_info)
 
     for parameter in net.encoder.parameters():
@@ -251,6 +301,8 @@ def train(config: TrainConfig) -> dict[str, Any]:
     split_net = SplitNet(net, config.frozen_layers)
     train_split.cached = split_net.bottom(train_split.ids, progress=config.progress)
     dev.cached = split_net.bottom(dev.ids, progress=config.progress)
+    if pseudo is not None:
+        pseudo.cached = split_net.bottom(pseudo.ids, progress=config.progress)
     cache_seconds = time.perf_counter() - started
 
     adapters = [p for n, p in net.encoder.named_parameters() if "lora_" in n]
@@ -261,6 +313,8 @@ def train(config: TrainConfig) -> dict[str, Any]:
         heads = heads + groups[-1]["params"]  # for gradient clipping
     optimizer = torch.optim.AdamW(groups, weight_decay=config.weight_decay)
     steps_per_epoch = math.ceil(len(train_split) / config.batch_size)
+    if pseudo is not None:
+        steps_per_epoch += math.ceil(len(pseudo) / config.batch_size)
     total_steps = steps_per_epoch * config.epochs if not config.max_steps else min(config.max_steps, steps_per_epoch * config.epochs)
     warmup = max(1, int(config.warmup_ratio * total_steps))
     scheduler = torch.optim.lr_scheduler.LambdaLR(
@@ -278,14 +332,24 @@ def train(config: TrainConfig) -> dict[str, Any]:
     epoch_started = time.perf_counter()
     for epoch in range(1, config.epochs + 1):
         net.train()
-        bar = tqdm(batches(lengths, config.batch_size, rng), desc=f"epoch {epoch}/{config.epochs}", disable=not config.progress)
+        schedule = [(train_split, rows) for rows in batches(lengths, config.batch_size, rng)]
+        if pseudo is not None:  # teacher-labelled batches, shuffled in among the gold ones
+            schedule += [(pseudo, rows) for rows in batches([len(x) for x in pseudo.ids], config.batch_size, rng)]
+            schedule = [schedule[i] for i in rng.permutation(len(schedule))]
+        bar = tqdm(schedule, desc=f"epoch {epoch}/{config.epochs}", disable=not config.progress)
         running = 0.0
-        for rows in bar:
-            hidden, mask = pad_hidden([train_split.cached[r] for r in rows])
-            theme_logits, force_logits = split_net.top(hidden, mask, train_split.features[rows])
-            loss = theme_loss(theme_logits, torch.from_numpy(train_split.themes[rows])) + force_loss(
-                force_logits, torch.from_numpy(train_split.forces[rows]).long()
-            )
+        for split, rows in bar:
+            hidden, mask = pad_hidden([split.cached[r] for r in rows])
+            theme_logits, force_logits = split_net.top(hidden, mask, split.features[rows])
+            if split.soft_forces is None:  # gold: multi-hot themes, one force level
+                loss = theme_loss(theme_logits, torch.from_numpy(split.themes[rows])) + force_loss(
+                    force_logits, torch.from_numpy(split.forces[rows]).long()
+                )
+            else:  # teacher: theme probabilities and a force distribution (soft targets)
+                loss = config.distill_weight * (
+                    theme_loss(theme_logits, torch.from_numpy(split.themes[rows]))
+                    + force_loss(force_logits, torch.from_numpy(split.soft_forces[rows]))
+                )
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
             torch.nn.utils.clip_grad_norm_(adapters + heads, 1.0)
