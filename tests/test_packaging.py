@@ -29,8 +29,11 @@ def test_wheel_has_only_the_restag_top_level(tmp_path: Path) -> None:
         assert f"restag/{sub}/__init__.py" in names
     assert "restag/cli.py" in names
     assert "restag/data/examples/A-RES-65-175.txt" in names
-    # The shipped default model travels inside the wheel.
-    assert any(n.startswith("restag/model/default/") and n.endswith(".safetensors") for n in names)
+    # Both shipped models travel inside the wheel, whole.
+    for model in ("default", "full"):
+        shipped = {n.rsplit("/", 1)[1] for n in names if n.startswith(f"restag/model/{model}/")}
+        assert {"config.json", "labels.json", "heads.safetensors", "lora.safetensors", "calibration.json",
+                "metrics.json", "train_log.jsonl"} <= shipped, (model, shipped)
     assert not any("tests/" in n or n.endswith(".pyc") for n in names)
 
 
