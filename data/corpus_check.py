@@ -17,7 +17,6 @@ import re
 import sys
 import time
 import unicodedata
-from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from difflib import SequenceMatcher

@@ -28,7 +28,7 @@ from restag.data.labels import GoldParagraph, read_gold
 from restag.data.schema import FORCE_LEVEL, FORCES, KINDS, SPEC_VERSION, THEMES, validate_force, validate_themes
 from restag.eval import metrics as M
 from restag.eval.schema import MAIN_SCORE, SCHEMA_NAME, SCHEMA_VERSION
-from restag.model.results import Prediction
+from restag.model.results import Prediction, score_matrices
 
 logger = logging.getLogger(__name__)
 
@@ -126,14 +126,6 @@ def _theme_matrix(labels: Sequence[Sequence[str]]) -> np.ndarray:
     return np.array([[t in set(row) for t in THEMES] for row in labels], dtype=bool).reshape(-1, len(THEMES))
 
 
-def _theme_scores(predictions: Sequence[Prediction]) -> np.ndarray:
-    return np.array([[p.theme_scores[t] for t in THEMES] for p in predictions], dtype=float).reshape(-1, len(THEMES))
-
-
-def _force_proba(predictions: Sequence[Prediction]) -> np.ndarray:
-    return np.array([[p.force_scores[f] for f in FORCES] for p in predictions], dtype=float).reshape(-1, len(FORCES))
-
-
 def _slice_scores(y: np.ndarray, yp: np.ndarray, lt: np.ndarray, lp: np.ndarray, mask: np.ndarray) -> dict[str, Any]:
     themes = M.theme_scores_from_counts(M.theme_counts(y[mask], yp[mask]))
     force = M.force_scores_from_confusion(M.force_confusion(lt[mask], lp[mask]))
@@ -207,9 +199,8 @@ def evaluate(
     for run in runs:
         preds = list(run.predictions)
         yp = _theme_matrix([p.themes for p in preds])
-        scores = _theme_scores(preds)
+        scores, proba = score_matrices(preds)
         lp = np.array([FORCE_LEVEL[p.force] for p in preds], dtype=int)
-        proba = _force_proba(preds)
 
         theme = M.theme_scores_from_counts(M.theme_counts(y, yp))
         ap = M.average_precision(y, scores)

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from types import MappingProxyType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from restag.data.schema import FORCES, THEMES
+
+if TYPE_CHECKING:  # pragma: no cover
+    import numpy as np
 
 
 @dataclass(frozen=True)
@@ -44,3 +47,12 @@ class Prediction:
             force_scores=dict(self.force_scores),
         )
         return data
+
+
+def score_matrices(predictions: Sequence[Prediction]) -> tuple["np.ndarray", "np.ndarray"]:
+    """Theme scores ``[N, 3]`` and force scores ``[N, 5]`` of ``predictions``, in label order (float64)."""
+    import numpy as np
+
+    themes = np.array([[p.theme_scores[t] for t in THEMES] for p in predictions], dtype=float).reshape(-1, len(THEMES))
+    forces = np.array([[p.force_scores[f] for f in FORCES] for p in predictions], dtype=float).reshape(-1, len(FORCES))
+    return themes, forces

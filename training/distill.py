@@ -107,19 +107,12 @@ def teacher_targets(
     progress: bool = False,
 ) -> TeacherTargets:
     """The teacher's calibrated probabilities for ``paragraphs`` (ONNX fp32: the same labels as torch, faster)."""
-    from tqdm.auto import tqdm
-
     from restag.model.batch import TaggerSpec
+    from restag.model.results import score_matrices
 
     tagger = TaggerSpec(teacher, "onnx", "fp32", threads).load()
-    themes = np.zeros((len(paragraphs), len(THEMES)), np.float32)
-    forces = np.zeros((len(paragraphs), len(FORCES)), np.float32)
-    bar = tqdm(total=len(paragraphs), desc="teacher labels", unit="par", disable=not progress)
-    for i, prediction in enumerate(tagger.predict_iter(paragraphs, batch_size=batch_size)):
-        themes[i] = [prediction.theme_scores[t] for t in THEMES]
-        forces[i] = [prediction.force_scores[f] for f in FORCES]
-        bar.update()
-    bar.close()
+    predictions = tagger.predict(paragraphs, batch_size=batch_size, progress=progress)
+    themes, forces = (m.astype(np.float32) for m in score_matrices(predictions))
     forces /= forces.sum(axis=1, keepdims=True)
     return TeacherTargets(paragraphs, themes, forces, documents, excluded)
 

@@ -449,14 +449,14 @@ def dev_figures(model_dir: str | Path, labels: str = "", split: str | None = "de
     """Score a saved model on a labelled split through :class:`~restag.model.Tagger` (the shipped path)."""
     from restag.data.labels import default_gold_path, read_gold
     from restag.data.schema import force_level, themes_to_vector
+    from restag.model.results import score_matrices
     from restag.model.tagger import Tagger
 
     if split is None:
         return None
     gold = read_gold(Path(labels) if labels else default_gold_path(), splits=[split])
     predictions = Tagger.load(model_dir).predict([g.to_paragraph() for g in gold], batch_size=batch_size)
-    theme_probs = np.array([[p.theme_scores[t] for t in THEMES] for p in predictions])
+    theme_probs, force_probs = score_matrices(predictions)
     theme_pred = np.array([[t in p.themes for t in THEMES] for p in predictions])
-    force_probs = np.array([[p.force_scores[f] for f in FORCES] for p in predictions])
     return score(theme_probs, theme_pred, np.array([themes_to_vector(g.themes) for g in gold]), force_probs,
                  [force_level(g.force) for g in gold])
