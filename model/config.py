@@ -25,8 +25,9 @@ class ModelConfig:
     set (a Hugging Face config dict), the encoder is built from it instead and its
     weights come from the artifact's ``encoder.safetensors`` (tiny test models, fully
     fine-tuned models). ``encoder_layers = N > 0`` keeps only the bottom N transformer
-    layers (a shallower, faster encoder; the layers above are dropped, not run). ``lora_rank > 0`` means the artifact stores LoRA adapters
-    (``lora.safetensors``), merged into the encoder weights at load time.
+    layers (a shallower, faster encoder; the layers above are dropped, not run).
+    ``lora_rank > 0`` means the artifact stores LoRA adapters (``lora.safetensors``),
+    merged into the encoder weights at load time.
     """
 
     encoder: str = DEFAULT_ENCODER

@@ -76,9 +76,9 @@ def test_nothing_left_to_label_is_an_error_that_says_what_was_found(tmp_path: Pa
 
 def test_teacher_targets_are_the_teachers_probabilities(tmp_path: Path, tiny_model_dir: Path) -> None:
     teacher = shutil.copytree(tiny_model_dir, tmp_path / "teacher")  # the ONNX export is cached beside it
-    paragraphs, used, excluded = unlabelled_paragraphs([str(write_documents(tmp_path / "docs"))], exclude_symbols=(),
-                                                       exclude_titles=(), limit=0, seed=0)
-    targets = teacher_targets(str(teacher), paragraphs, documents=used, excluded=excluded, threads=1)
+    paragraphs, _, _ = unlabelled_paragraphs([str(write_documents(tmp_path / "docs"))], exclude_symbols=(),
+                                             exclude_titles=(), limit=0, seed=0)
+    targets = teacher_targets(str(teacher), paragraphs, threads=1)
     reference = Tagger.load(teacher).predict(paragraphs)
     assert targets.themes.shape == (len(paragraphs), 3) and targets.forces.shape == (len(paragraphs), 5)
     np.testing.assert_allclose(targets.forces.sum(axis=1), 1.0, atol=1e-5)

@@ -43,8 +43,6 @@ class TeacherTargets:
     paragraphs: list[Paragraph]
     themes: np.ndarray  # [N, 3] probabilities
     forces: np.ndarray  # [N, 5] probability distributions
-    documents: int  # documents the paragraphs were drawn from
-    excluded: int  # documents left out (gold resolutions and dev series)
 
     def __len__(self) -> int:
         return len(self.paragraphs)
@@ -100,8 +98,6 @@ def teacher_targets(
     teacher: str,
     paragraphs: list[Paragraph],
     *,
-    documents: int,
-    excluded: int,
     threads: int,
     batch_size: int = 32,
     progress: bool = False,
@@ -114,15 +110,15 @@ def teacher_targets(
     predictions = tagger.predict(paragraphs, batch_size=batch_size, progress=progress)
     themes, forces = (m.astype(np.float32) for m in score_matrices(predictions))
     forces /= forces.sum(axis=1, keepdims=True)
-    return TeacherTargets(paragraphs, themes, forces, documents, excluded)
+    return TeacherTargets(paragraphs, themes, forces)
 
 
-def describe(targets: TeacherTargets) -> dict[str, Any]:
-    """What the distillation data was, for metrics.json."""
+def describe(targets: TeacherTargets, *, documents: int, excluded: int) -> dict[str, Any]:
+    """What the distillation data was, for metrics.json: ``documents`` drawn from, ``excluded`` left out."""
     return {
         "paragraphs": len(targets),
-        "documents": targets.documents,
-        "documents_excluded": targets.excluded,
+        "documents": documents,
+        "documents_excluded": excluded,
         "teacher_theme_rate": {t: round(float(targets.themes[:, i].mean()), 4) for i, t in enumerate(THEMES)},
         "teacher_force_share": {f: round(float(targets.forces[:, i].mean()), 4) for i, f in enumerate(FORCES)},
     }

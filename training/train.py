@@ -135,14 +135,13 @@ def teacher_split(config: TrainConfig, tokenizer: Any, train: Split, dev: Split)
         [config.unlabeled], exclude_symbols={s for s in train.symbols + dev.symbols if s},
         exclude_titles=set(dev.titles), limit=config.unlabeled_max, seed=config.seed, progress=config.progress,
     )
-    targets = teacher_targets(config.teacher, paragraphs, documents=used, excluded=excluded, threads=config.threads,
-                              progress=config.progress)
+    targets = teacher_targets(config.teacher, paragraphs, threads=config.threads, progress=config.progress)
     texts = [p.text for p in paragraphs]
     kinds = [p.kind for p in paragraphs]
     ids = tokenizer(texts, truncation=True, max_length=config.max_length)["input_ids"]
     split = Split(ids, targets.themes, targets.forces.argmax(axis=1), kinds, torch.from_numpy(rule_features(texts, kinds)),
-                  soft_forces=targets.forces, symbols=[p.symbol for p in paragraphs])
-    return split, {"teacher": config.teacher, **describe(targets)}
+                  soft_forces=targets.forces)
+    return split, {"teacher": config.teacher, **describe(targets, documents=used, excluded=excluded)}
 
 
 def batches(lengths: list[int], batch_size: int, rng: np.random.Generator) -> list[np.ndarray]:
