@@ -4,7 +4,7 @@ Model-only throughput (tokenize + forward + calibrate, paragraphs per second) of
 encoder, on the same paragraphs, in the same run:
 
 1. ``naive``: ``transformers.pipeline("text-classification")`` called one paragraph at a time
-   (a sequence-classification model built on the artifact's encoder weights: the 3-layer
+   (a sequence-classification model built on the artifact's encoder weights: the 2-layer
    encoder for the default model, all 6 layers for ``--model full``);
 2. ``torch``: the :class:`~restag.model.tagger.Tagger` with the PyTorch backend
    (length-sorted batches under ``torch.inference_mode``);

@@ -32,8 +32,8 @@ from restag.model.config import ModelConfig
 
 logger = logging.getLogger(__name__)
 
-#: The models shipped inside the package, by name: ``default`` (MiniLM cut to 3 layers, distilled
-#: from ``full``; twice as fast) and ``full`` (all 6 MiniLM layers; the teacher of ``default``).
+#: The models shipped inside the package, by name: ``default`` (MiniLM cut to 2 layers, distilled
+#: from ``full``; about three times as fast) and ``full`` (all 6 MiniLM layers; the teacher of ``default``).
 SHIPPED_MODELS: dict[str, Path] = {name: Path(__file__).resolve().parent / name for name in ("default", "full")}
 DEFAULT_DIR = SHIPPED_MODELS["default"]
 CONFIG_FILE = "config.json"

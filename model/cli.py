@@ -37,7 +37,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
     out.add_argument("--no-progress", dest="progress", action="store_false", help="no progress bar")
     model = parser.add_argument_group("model")
     model.add_argument("--model", default="default", metavar="default|full|PATH",
-                       help="a shipped model, 'default' (3 layers, fast) or 'full' (6 layers), or a model directory "
+                       help="a shipped model, 'default' (2 layers, fast) or 'full' (6 layers), or a model directory "
                             "(default: 'default')")
     model.add_argument("--backend", choices=("torch", "onnx"), default="torch",
                        help="inference backend (onnx: exported once, cached beside the model; faster on CPU)")

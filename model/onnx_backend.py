@@ -44,13 +44,16 @@ if TYPE_CHECKING:  # pragma: no cover
 logger = logging.getLogger(__name__)
 
 #: Bump when the export recipe changes so that old cached files are not reused.
-EXPORT_VERSION = "2"
+EXPORT_VERSION = "3"
 OPSET = 17
 INPUT_NAMES = ("input_ids", "attention_mask")
 OUTPUT_NAMES = ("theme_logits", "force_logits")
 CACHE_DIRNAME = ".restag-cache"
 #: Largest slice (rows x padded length) given to ONNX Runtime at once; see OnnxBackend.logits.
-MAX_BATCH_TOKENS = 2048
+#: 1024 keeps a slice's FFN activations (1024 x 1536 floats, 6 MB) near the CPU caches:
+#: on the 2-layer default model fp32 ran at about 200 paragraphs/s with 768-1024 tokens
+#: against 156-166 with 2048-4096 (same sitting); the 3-layer model was the same at 1024 and 2048.
+MAX_BATCH_TOKENS = 1024
 
 
 def default_threads() -> int:
@@ -108,6 +111,22 @@ def cache_dir_for(model_dir: Path) -> Path:
     return fallback
 
 
+def use_eager_attention(network: Any) -> None:
+    """Switch a transformers encoder inside ``network`` to its plain ("eager") attention.
+
+    The default SDPA attention traces to an ONNX graph that guards the softmax against
+    fully masked rows with ``IsNaN``/``Where`` over every attention score; ONNX Runtime then
+    spends about 13% of an int8 forward pass on that guard alone (profiled on the default
+    model). The eager attention computes the same function with the mask added before the
+    softmax, which exports to plain MatMul/Softmax nodes: same logits to within 1e-5,
+    about 6% (fp32) and 20% (int8) faster here.
+    """
+    for module in network.modules():
+        setter = getattr(module, "set_attn_implementation", None)
+        if callable(setter) and getattr(getattr(module, "config", None), "_attn_implementation", "eager") != "eager":
+            setter("eager")
+
+
 def export_onnx(network: Any, path: Path) -> None:
     """Export ``network`` (``forward(input_ids, attention_mask)``) to ``path``, atomically."""
     import warnings
@@ -115,6 +134,7 @@ def export_onnx(network: Any, path: Path) -> None:
     import torch
 
     network = network.eval()
+    use_eager_attention(network)
     ids = torch.full((2, 8), 5, dtype=torch.long)
     mask = torch.ones((2, 8), dtype=torch.long)
     mask[1, 5:] = 0  # padding in the example, so that the traced graph keeps the mask path

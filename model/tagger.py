@@ -68,7 +68,7 @@ class Tagger:
     @classmethod
     def load(cls, path: str | os.PathLike[str] = "default", backend: str | Backend = "torch") -> "Tagger":
         """Load an artifact directory, or a shipped model by name: ``"default"`` (MiniLM cut
-        to 3 layers, distilled from ``"full"``) or ``"full"`` (all 6 layers).
+        to 2 layers, distilled from ``"full"``) or ``"full"`` (all 6 layers).
 
         ``backend`` is a registered backend name (``"torch"``, ``"onnx"``; see
         :mod:`restag.model.backends`) or a ready object with a ``logits`` method.

@@ -31,9 +31,9 @@ def test_shipped_artifact_is_complete_and_small(name: str) -> None:
 
 def test_default_is_the_shallow_student_of_full() -> None:
     default, full = Artifact.open("default"), Artifact.open("full")
-    assert default.config.encoder_layers == 3 and full.config.encoder_layers == 0  # 0 = all 6
+    assert default.config.encoder_layers == 2 and full.config.encoder_layers == 0  # 0 = all 6
     recipe = default.metrics()["train_config"]
-    assert recipe["teacher"] == "full" and recipe["encoder_layers"] == 3
+    assert recipe["teacher"] == "full" and recipe["encoder_layers"] == default.config.encoder_layers
     assert default.metrics()["data"]["distillation"]["paragraphs"] == recipe["unlabeled_max"]
 
 

@@ -1,9 +1,9 @@
 """The training configuration: one dataclass, from a JSON file and/or command-line flags.
 
 Defaults are the recipe of the shipped ``full`` model (all 6 MiniLM layers); each says why.
-The shipped ``default`` model is ``full``'s 3-layer student: the same defaults plus
-``--encoder-layers 3 --frozen-layers 1 --teacher full --unlabeled ../shared/corpus/ga-78-80/json
---time-budget-s 0``. The config is saved inside the
+The shipped ``default`` model is ``full``'s 2-layer student: the same defaults plus
+``--encoder-layers 2 --frozen-layers 0 --teacher full --unlabeled ../shared/corpus/ga-78-80/json
+--unlabeled-max 4000 --time-budget-s 0``. The config is saved inside the
 artifact's ``metrics.json`` so that a run can be repeated.
 """
 
