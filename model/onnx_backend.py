@@ -19,9 +19,10 @@ Later loads only open the cached file: no torch network is built.
 **fp32 is the default, int8 an option.** fp32 gives the torch backend's labels exactly.
 Dynamic int8 quantises activations with one scale per tensor, so a paragraph's scores
 depend a little on the other paragraphs of its batch (measured: one dev paragraph's
-``trade`` score was 0.85 alone and 0.06 in its batch). On the 3-layer default model int8
-agrees with torch on about 99.2% of dev labels and costs about 0.025 theme macro-F1; on the
-6-layer ``full`` model about 99.6% and 0.003. ``python -m restag.eval.bench`` prints both.
+``trade`` score was 0.85 alone and 0.06 in its batch). On the 2-layer default model and
+on the 6-layer ``full`` model int8 agrees with torch on about 99.8% of dev labels (measured:
+2-3 of 1,240 labels differ), and is about 1.5x as fast as fp32. ``python -m restag.eval.bench``
+prints both.
 """
 
 from __future__ import annotations
@@ -51,8 +52,8 @@ OUTPUT_NAMES = ("theme_logits", "force_logits")
 CACHE_DIRNAME = ".restag-cache"
 #: Largest slice (rows x padded length) given to ONNX Runtime at once; see OnnxBackend.logits.
 #: 1024 keeps a slice's FFN activations (1024 x 1536 floats, 6 MB) near the CPU caches:
-#: on the 2-layer default model fp32 ran at about 200 paragraphs/s with 768-1024 tokens
-#: against 156-166 with 2048-4096 (same sitting); the 3-layer model was the same at 1024 and 2048.
+#: on the 2-layer default model fp32 ran at 189-207 paragraphs/s with 768-1024 tokens
+#: against 156-169 with 1536-4096 (two sweeps); a 3-layer model was the same at 1024 and 2048.
 MAX_BATCH_TOKENS = 1024
 
 
