@@ -43,7 +43,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
                        help="inference backend (onnx: exported once, cached beside the model; faster on CPU)")
     model.add_argument("--precision", choices=("fp32", "int8"), default="fp32",
                        help="weights of the onnx backend: fp32 (default; the torch backend's labels exactly) or int8 "
-                            "(dynamic quantisation: faster, but about 1%% of labels differ)")
+                            "(dynamic quantisation: faster; about 2 dev labels in 1,000 differ)")
     model.add_argument("--batch-size", type=int, default=32, metavar="N", help="paragraphs per forward pass (default: 32)")
     model.add_argument("--threads", type=int, metavar="N", help="CPU threads for inference (default: all cores this process may use)")
     engine = parser.add_argument_group("engine")
